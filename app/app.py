@@ -1,0 +1,7 @@
+import reflex as rx
+
+def index():
+    return rx.text("你好")
+
+app = rx.App()
+app.add_page(index)

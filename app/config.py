@@ -1,0 +1,60 @@
+"""Settings, read from the environment only (documented in README.md).
+
+Imports no Reflex: the rules, the signing code and the CLI use it too.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    db_url: str
+    origin: str
+    rp_id: str
+    rp_name: str
+    organ_name: str
+    reconsideration_body: str
+    doc_number_pattern: str
+    session_idle_minutes: int
+    session_max_hours: int
+    challenge_ttl_seconds: int
+    enrollment_ttl_hours: int
+
+    @property
+    def pdf_dir(self) -> Path:
+        return self.data_dir / "pdfs"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def load_settings() -> Settings:
+    data_dir = Path(os.environ.get("APP_DATA_DIR") or PROJECT_ROOT / "data").resolve()
+    origin = os.environ.get("APP_ORIGIN", "http://localhost:3000").rstrip("/")
+    return Settings(
+        data_dir=data_dir,
+        db_url=os.environ.get("REFLEX_DB_URL") or f"sqlite:///{data_dir / 'app.db'}",
+        origin=origin,
+        rp_id=os.environ.get("APP_RP_ID") or (urlsplit(origin).hostname or "localhost"),
+        rp_name=os.environ.get("APP_RP_NAME", "独立审批系统"),
+        organ_name=os.environ.get("APP_ORGAN_NAME", "淄博市张店区行政审批服务局"),
+        reconsideration_body=os.environ.get("APP_RECONSIDERATION_BODY", "淄博市张店区人民政府"),
+        doc_number_pattern=os.environ.get("APP_DOC_NUMBER_PATTERN", "张行审许字〔{year}〕{seq}号"),
+        session_idle_minutes=_int("APP_SESSION_IDLE_MINUTES", 15),
+        session_max_hours=_int("APP_SESSION_MAX_HOURS", 10),
+        challenge_ttl_seconds=_int("APP_CHALLENGE_TTL_SECONDS", 120),
+        enrollment_ttl_hours=_int("APP_ENROLLMENT_TTL_HOURS", 24),
+    )
+
+
+settings = load_settings()

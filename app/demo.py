@@ -1,0 +1,80 @@
+"""Demo data for an empty database: departments, categories, items, officers, authorizations.
+Never keys: keys are registered in person (SPEC §4)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from app.db import transaction
+from app.models import Authorization, Category, Department, Item, Officer
+from app.rules import audit
+from app.rules.keys import new_user_handle
+from app.rules.roles import ADMIN, APPROVER, AUDITOR
+
+DEPARTMENTS = [("ZHSL", "综合受理科"), ("SCZT", "市场准入科"), ("SHSW", "社会事务科")]
+CATEGORIES = [("SCZT", "市场主体"), ("SHSW", "社会事务"), ("WHLY", "文化旅游")]
+
+ITEMS = [
+    dict(code="370303-SCZT-001", name="食品经营许可（仅销售预包装食品备案变更）", category="SCZT", department="SCZT",
+         legal_basis="《中华人民共和国食品安全法》第三十五条",
+         conditions=["申请人为依法登记的市场主体", "经营场所与登记住所一致", "申请材料真实、完整"],
+         materials=[{"name": "食品经营许可申请书", "form": "原件1份", "required": True},
+                    {"name": "营业执照", "form": "复印件1份", "required": True},
+                    {"name": "法定代表人身份证明", "form": "复印件1份", "required": True}],
+         statutory=20, promised=0, independent=True),
+    dict(code="370303-SHSW-002", name="民办非企业单位名称变更登记", category="SHSW", department="SHSW",
+         legal_basis="《民办非企业单位登记管理暂行条例》第十五条",
+         conditions=["变更事项经理事会审议通过", "新名称符合命名规定"],
+         materials=[{"name": "变更登记申请表", "form": "原件1份", "required": True},
+                    {"name": "理事会决议", "form": "原件1份", "required": True}],
+         statutory=20, promised=3, independent=True),
+    dict(code="370303-WHLY-003", name="营业性演出许可（非首次）", category="WHLY", department="SHSW",
+         legal_basis="《营业性演出管理条例》第十三条",
+         conditions=["演出举办单位资质有效", "演出内容符合规定"],
+         materials=[{"name": "演出申请表", "form": "原件1份", "required": True}],
+         statutory=20, promised=5, independent=True),
+    dict(code="370303-SCZT-004", name="公共场所卫生许可（新办）", category="SCZT", department="SCZT",
+         legal_basis="《公共场所卫生管理条例》第八条",
+         conditions=["场所卫生条件符合标准"], materials=[{"name": "卫生许可申请书", "form": "原件1份", "required": True}],
+         statutory=20, promised=10, independent=False, excl_site_inspection=True),
+]
+
+OFFICERS = [
+    ("A001", "王建国", "ZHSL", [ADMIN, AUDITOR], 2015),
+    ("S001", "张晓梅", "SCZT", [APPROVER], 2018),
+    ("S002", "李志强", "SHSW", [APPROVER], 2019),
+    ("P001", "刘芳", "ZHSL", [AUDITOR], 2016),
+]
+SCOPES = {"S001": (["SCZT"], []), "S002": (["SHSW"], ["370303-WHLY-003"])}
+
+
+def load_demo_data() -> bool:
+    """Loads into an empty database only; returns whether anything was loaded."""
+    with transaction() as session:
+        if session.exec(select(Officer)).first() or session.exec(select(Item)).first():
+            return False
+        deps = {c: Department(code=c, name=n) for c, n in DEPARTMENTS}
+        cats = {c: Category(code=c, name=n) for c, n in CATEGORIES}
+        session.add_all([*deps.values(), *cats.values()])
+        session.flush()
+        for spec in ITEMS:
+            spec = dict(spec)
+            session.add(Item(code=spec.pop("code"), name=spec.pop("name"),
+                             category_id=cats[spec.pop("category")].id, department_id=deps[spec.pop("department")].id,
+                             statutory_limit_days=spec.pop("statutory"), promised_limit_days=spec.pop("promised"),
+                             **spec))
+        officers = {}
+        for staff_no, name, dep, roles, joined in OFFICERS:
+            officers[staff_no] = Officer(staff_no=staff_no, name=name, department_id=deps[dep].id, roles=roles,
+                                         joined_on=date(joined, 9, 1), user_handle=new_user_handle())
+            session.add(officers[staff_no])
+        session.flush()
+        today = date.today()
+        for staff_no, (categories, items) in SCOPES.items():
+            session.add(Authorization(officer_id=officers[staff_no].id, scope_categories=categories,
+                                      scope_items=items, valid_from=today,
+                                      valid_until=today.replace(year=today.year + 1) - timedelta(days=1)))
+        audit.record(session, "demo.loaded", "database", None, officers=len(OFFICERS), items=len(ITEMS))
+    return True

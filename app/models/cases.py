@@ -1,0 +1,81 @@
+"""Cases (办件), document numbers and signed decisions."""
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import bytes_field, json_field, utcnow
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "case_file"  # "case" is an SQL keyword
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_no: str = Field(unique=True, max_length=32)
+    item_id: int = Field(foreign_key="item.id")
+    item_revision: int
+    approver_id: int = Field(foreign_key="officer.id", index=True)
+    applicant_name: str = Field(max_length=200)
+    applicant_id_type: str = Field(max_length=32)
+    applicant_id_encrypted: bytes = bytes_field()  # personal data, encrypted at rest
+    applicant_id_masked: str = Field(max_length=64)
+    materials_received: list = json_field()
+    conditions_met: list = json_field()
+    no_conflict_declared: bool = False  # 回避 declaration before acceptance
+    state: str = Field(default="draft", max_length=16, index=True)
+    outcome: Optional[str] = Field(default=None, max_length=16)  # approved | refused
+    created_at: datetime = Field(default_factory=utcnow)
+    accepted_at: Optional[datetime] = None
+    deadline: Optional[date] = None
+    deadline_provisional: bool = False
+    decided_at: Optional[datetime] = None
+
+
+class DocumentSequence(SQLModel, table=True):
+    """Last 文号 sequence number per pattern and year; bumped with a compare-and-set."""
+
+    __tablename__ = "document_sequence"
+
+    key: str = Field(primary_key=True, max_length=200)
+    last: int = 0
+
+
+class DocumentNumber(SQLModel, table=True):
+    """A 文号 reserved for one case when its decision is prepared: every number belongs to a case."""
+
+    __tablename__ = "document_number"
+    __table_args__ = (UniqueConstraint("sequence_key", "seq"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    sequence_key: str = Field(max_length=200)
+    seq: int
+    number: str = Field(unique=True, max_length=100)
+    case_id: int = Field(foreign_key="case_file.id", unique=True)
+    reserved_at: datetime = Field(default_factory=utcnow)
+
+
+class Decision(SQLModel, table=True):
+    """决定: the signed evidence of one decision. Written once, in one transaction."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", unique=True)
+    outcome: str = Field(max_length=16)
+    document_number: str = Field(unique=True, max_length=100)
+    verification_code: str = Field(unique=True, max_length=32)
+    decided_at: datetime
+    approver_id: int = Field(foreign_key="officer.id", index=True)
+    key_id: int = Field(foreign_key="security_key.id")
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON, exactly the hashed bytes
+    payload_sha256: str = Field(max_length=64)
+    challenge: bytes = bytes_field()
+    credential_id: bytes = bytes_field()
+    authenticator_data: bytes = bytes_field()
+    client_data_json: bytes = bytes_field()
+    signature: bytes = bytes_field()
+    sign_count: int
+    document_sha256: str = Field(max_length=64)  # the rendered decision before evidence
+    pdf_sha256: str = Field(max_length=64)  # the delivered PDF, evidence embedded
+    pdf_size: int
+    created_at: datetime = Field(default_factory=utcnow)

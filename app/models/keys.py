@@ -1,0 +1,75 @@
+"""Security keys (WebAuthn credentials), enrollment links, ceremonies in flight, sign-in sessions."""
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from app.models.base import bytes_field, json_field, utcnow
+
+
+class SecurityKey(SQLModel, table=True):
+    """密钥. The public key is kept for life, even after revocation, so old signatures verify."""
+
+    __tablename__ = "security_key"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    officer_id: int = Field(foreign_key="officer.id", index=True)
+    credential_id: bytes = bytes_field(unique=True)
+    credential_data: bytes = bytes_field()  # AttestedCredentialData (AAGUID, id, COSE key)
+    aaguid: str = Field(default="", max_length=36)
+    attestation_format: str = Field(default="", max_length=32)
+    transports: list = json_field()
+    sign_count: int = 0
+    authorization_id: Optional[int] = Field(default=None, foreign_key="authorization.id")
+    scope_digest: Optional[str] = Field(default=None, max_length=64)
+    registered_by: Optional[int] = Field(default=None, foreign_key="officer.id")
+    registered_at: datetime = Field(default_factory=utcnow)
+    last_used_at: Optional[datetime] = None
+    status: str = Field(default="active", max_length=16)  # active | revoked | suspect
+    revoked_at: Optional[datetime] = None
+    revoked_by: Optional[int] = Field(default=None, foreign_key="officer.id")
+    revoke_reason: Optional[str] = None
+
+
+class EnrollmentToken(SQLModel, table=True):
+    """One-time link for the first admin; only the SHA-256 of the token is stored."""
+
+    __tablename__ = "enrollment_token"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_sha256: str = Field(unique=True, max_length=64)
+    officer_id: int = Field(foreign_key="officer.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: Optional[datetime] = None
+
+
+class WebAuthnChallenge(SQLModel, table=True):
+    """A WebAuthn ceremony in flight: single use (used_at set atomically), short-lived."""
+
+    __tablename__ = "webauthn_challenge"
+
+    id: str = Field(primary_key=True, max_length=32)
+    purpose: str = Field(max_length=16)  # enroll | register | signin | sign
+    officer_id: Optional[int] = Field(default=None, foreign_key="officer.id")
+    state: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    context: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: Optional[datetime] = None
+
+
+class LoginSession(SQLModel, table=True):
+    """A signed-in session, bound to the key that opened it (六(二))."""
+
+    __tablename__ = "login_session"
+
+    id: str = Field(primary_key=True, max_length=64)
+    officer_id: int = Field(foreign_key="officer.id", index=True)
+    key_id: int = Field(foreign_key="security_key.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    ended_at: Optional[datetime] = None
+    end_reason: Optional[str] = None

@@ -1,0 +1,103 @@
+"""The counter: open and accept a case of an authorized item (受理), record the review (审查)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.db import transaction
+from app.models import Authorization, Case, Category, Item
+from app.models.base import utcnow
+from app.rules import audit, personal_data
+from app.rules.errors import refuse
+from app.rules.identity import normalize_id
+from app.rules.roles import APPROVER
+from app.rules.scope import active_authorization, covers, is_independent, items_in_scope
+from app.rules.principal import Principal
+from app.rules.workdays import add_workdays
+
+
+def _int_list(value: Any) -> list[int]:
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise refuse("input.invalid", "参数无效")
+    return sorted(set(value))
+
+
+def _approver_authorization(session: Session, principal: Principal) -> Authorization:
+    if APPROVER not in principal.roles:
+        raise refuse("role.denied", "无权操作：此功能仅限独立审批员")
+    auth = active_authorization(session, principal.officer_id, date.today())
+    if auth is None:
+        raise refuse("authorization.none", "您没有有效的独立审批授权")
+    return auth
+
+
+def offered_items(principal: Principal) -> list[Item]:
+    with transaction() as session:
+        return items_in_scope(session, _approver_authorization(session, principal))
+
+
+def check_item_in_scope(session: Session, auth: Authorization, item: Item | None) -> Item:
+    if item is None:
+        raise refuse("item.unknown", "事项不存在")
+    category = session.get(Category, item.category_id)
+    if not is_independent(item):
+        raise refuse("item.not_independent", f"“{item.name}”不在独立审批事项清单内，不能独立审批")
+    if not covers(auth, item, category.code):
+        raise refuse("scope.item_outside", f"“{item.name}”超出您的授权范围")
+    return item
+
+
+def accept_new_case(principal: Principal, item_id: Any, applicant_name: Any, id_type: Any, id_number: Any,
+                    materials_received: Any, no_conflict: Any) -> Case:
+    """Open and accept in one step: only a complete application is accepted (六(一))."""
+    if not isinstance(item_id, int) or isinstance(item_id, bool):
+        raise refuse("item.none", "请选择事项")
+    name = applicant_name.strip() if isinstance(applicant_name, str) else ""
+    if not name or len(name) > 200:
+        raise refuse("applicant.name", "请填写申请人名称")
+    id_type, id_number = normalize_id(id_type, id_number)
+    received = _int_list(materials_received)
+    if no_conflict is not True:
+        raise refuse("case.conflict_not_declared", "受理前须声明与本申请无利害关系（回避）")
+    with transaction() as session:
+        auth = _approver_authorization(session, principal)
+        item = check_item_in_scope(session, auth, session.get(Item, item_id))
+        if any(i >= len(item.materials) or i < 0 for i in received):
+            raise refuse("input.invalid", "材料清单不符")
+        missing = [m["name"] for i, m in enumerate(item.materials) if m.get("required", True) and i not in received]
+        if missing:
+            raise refuse("case.materials_missing", f"材料不齐全，缺少：{'、'.join(missing)}")
+        now = utcnow()
+        deadline, provisional = add_workdays(date.today(), item.promised_limit_days)
+        case = Case(case_no="", item_id=item.id, item_revision=item.revision, approver_id=principal.officer_id,
+                    applicant_name=name, applicant_id_type=id_type,
+                    applicant_id_encrypted=personal_data.encrypt(id_number),
+                    applicant_id_masked=personal_data.mask(id_number), materials_received=received,
+                    no_conflict_declared=True, state="accepted", accepted_at=now, deadline=deadline,
+                    deadline_provisional=provisional)
+        session.add(case)
+        session.flush()
+        case.case_no = f"SL{now:%Y%m%d}{case.id:06d}"
+        session.add(case)
+        audit.record(session, "case.accepted", f"case:{case.id}", principal.officer_id, case_no=case.case_no,
+                     item_code=item.code, item_revision=item.revision, deadline=deadline.isoformat())
+        return case
+
+
+def own_case(session: Session, principal: Principal, case_id: Any) -> Case:
+    if not isinstance(case_id, int) or isinstance(case_id, bool):
+        raise refuse("input.invalid", "参数无效")
+    case = session.get(Case, case_id)
+    if case is None or case.approver_id != principal.officer_id:
+        raise refuse("case.not_own", "办件不存在或不属于您")
+    return case
+
+
+def cases_of(principal: Principal, limit: int = 50) -> list[tuple[Case, Item]]:
+    with transaction() as session:
+        return list(session.exec(select(Case, Item).where(Case.item_id == Item.id,
+                                                          Case.approver_id == principal.officer_id)
+                                 .order_by(Case.id.desc()).limit(limit)).all())

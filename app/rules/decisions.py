@@ -1,0 +1,220 @@
+"""Deciding and signing (SPEC §4 "Signing a decision", §5).
+
+prepare(): every check, 文号 reserved, content fixed, PDF rendered, payload hashed, challenge
+issued = SHA-256(payload) ‖ nonce. Only the assertion is missing, so complete() — the part the
+approver waits for after touching the key — verifies, embeds the evidence and stores, nothing more."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from fido2 import cbor
+from fido2.utils import websafe_decode, websafe_encode
+from fido2.webauthn import AttestedCredentialData
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from app.config import settings
+from app.db import transaction
+from app.models import Authorization, Case, Category, Decision, Item, Officer, SecurityKey
+from app.models.base import utcnow
+from app.rules import audit, document_numbers
+from app.rules.canonical import canonical_json
+from app.rules.cases import _int_list, own_case
+from app.rules.errors import refuse
+from app.rules.keys import mark_suspect
+from app.rules.roles import APPROVER
+from app.rules.scope import authorization_state, covers, exclusions, scope_digest
+from app.rules.principal import Principal
+from app.signing import webauthn
+from app.signing.document import decision_html
+from app.signing.evidence import NONCE_BYTES, PAYLOAD_FORMAT, attach_evidence, build_evidence, key_fingerprint
+from app.signing.renderer import render_pdf
+
+BEIJING = timezone(timedelta(hours=8))
+
+
+@dataclass(frozen=True)
+class SigningRequest:
+    challenge_id: str
+    options_json: str
+    document_number: str
+
+
+def check_signable(session: Session, principal: Principal, case: Case, key: SecurityKey | None) -> Item:
+    """SPEC §5 checks that do not need the assertion; run at prepare and again at complete."""
+    if APPROVER not in principal.roles:
+        raise refuse("role.denied", "无权操作：此功能仅限独立审批员")
+    if case.approver_id != principal.officer_id:
+        raise refuse("case.not_own", "办件不属于您")
+    if key is None or key.officer_id != principal.officer_id:
+        raise refuse("key.not_own", "密钥不属于当前登录人")
+    if key.status != "active":
+        raise refuse("key.inactive", "密钥已停用或已暂停，不能签署")
+    if key.authorization_id is None:
+        raise refuse("key.unbound", "该密钥未绑定独立审批授权，不能签署决定")
+    auth = session.get(Authorization, key.authorization_id)
+    state = authorization_state(auth, date.today())
+    if state != "active":
+        raise refuse("authorization.inactive", {"revoked": "密钥绑定的授权已撤销", "expired": "密钥绑定的授权已到期",
+                                                "pending": "密钥绑定的授权尚未生效"}[state])
+    if scope_digest(auth) != key.scope_digest:
+        raise refuse("key.scope_changed", "授权范围已变更，密钥须经工作组重新绑定")
+    item = session.get(Item, case.item_id)
+    if not covers(auth, item, session.get(Category, item.category_id).code):
+        raise refuse("scope.item_outside", f"“{item.name}”超出密钥的授权范围")
+    if not item.independent:
+        raise refuse("item.not_independent", f"“{item.name}”已不在独立审批事项清单内")
+    flags = exclusions(item)
+    if flags:
+        raise refuse("item.excluded", f"“{item.name}”{'、'.join(flags)}，不能独立审批")
+    if case.state != "accepted":
+        raise refuse("case.not_signable", "办件当前状态不能签署决定")
+    return item
+
+
+def _decision_text(item: Item) -> list[str]:
+    return [f"你（单位）提出的{item.name}申请，本机关已依法受理。经审查，申请材料齐全、符合法定形式，"
+            f"符合{item.legal_basis or '相关法律法规'}规定的条件。",
+            f"根据《中华人民共和国行政许可法》第三十八条第一款的规定，本机关决定准予行政许可。"]
+
+
+def _remedy() -> str:
+    return (f"如不服本决定，可以自收到本决定书之日起六十日内向{settings.reconsideration_body}申请行政复议，"
+            "或者自收到本决定书之日起六个月内依法向有管辖权的人民法院提起行政诉讼。")
+
+
+def _draft_path(document_sha256: str) -> Path:
+    return settings.data_dir / "drafts" / f"{document_sha256}.pdf"
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def prepare(principal: Principal, case_id: Any, conditions_met: Any) -> SigningRequest:
+    """Blocking (renders the PDF): call from a worker thread."""
+    met = _int_list(conditions_met)
+    with transaction() as session:
+        case = own_case(session, principal, case_id)
+        key = session.get(SecurityKey, principal.key_id)
+        item = check_signable(session, principal, case, key)
+        if met != list(range(len(item.conditions))):
+            raise refuse("case.conditions_unmet", "审查清单未全部符合，不能作出准予许可决定")
+        now = datetime.now(BEIJING).replace(microsecond=0)
+        number = document_numbers.reserve(session, settings.doc_number_pattern, now.year, case.id)
+        approver = session.get(Officer, principal.officer_id)
+        cose_key = cbor.encode(AttestedCredentialData(key.credential_data).public_key)
+        code = secrets.token_hex(8).upper()
+        content = {
+            "format": PAYLOAD_FORMAT, "organ": settings.organ_name, "title": "准予行政许可决定书",
+            "outcome": "approved", "document_number": number, "case_no": case.case_no,
+            "accepted_at": case.accepted_at.astimezone(BEIJING).isoformat(),
+            "item": {"code": item.code, "name": item.name, "revision": case.item_revision,
+                     "legal_basis": item.legal_basis},
+            "applicant": {"name": case.applicant_name, "id_type": case.applicant_id_type,
+                          "id_number_masked": case.applicant_id_masked},
+            "conditions_met": item.conditions, "decision_text": _decision_text(item), "remedy": _remedy(),
+            "approver": {"staff_no": approver.staff_no, "name": approver.name},
+            "key": {"credential_id": websafe_encode(key.credential_id), "fingerprint": key_fingerprint(cose_key)},
+            "decided_at": now.isoformat(), "verification_code": code,
+            "verify_url": f"{settings.origin}/verify?code={code}",
+            "origin": settings.origin, "rp_id": settings.rp_id,
+        }
+    pdf = render_pdf(decision_html(content))
+    doc_sha = hashlib.sha256(pdf).hexdigest()
+    _write_file(_draft_path(doc_sha), pdf)
+    payload = canonical_json({**content, "document": {"sha256": doc_sha, "length": len(pdf)}})
+    challenge = hashlib.sha256(payload).digest() + os.urandom(NONCE_BYTES)
+    options, state = webauthn.begin_assertion([key.credential_id], challenge)
+    with transaction() as session:
+        challenge_id = webauthn.store_challenge(session, "sign", state, principal.officer_id,
+                                                {"case_id": case.id, "key_id": key.id,
+                                                 "payload": payload.decode("utf-8")})
+    return SigningRequest(challenge_id, options, number)
+
+
+def complete(principal: Principal, challenge_id: Any, response: Any) -> Decision:
+    """Verify the assertion and store the signed decision, all or nothing."""
+    assertion = webauthn.parse_assertion(response)
+    challenge = webauthn.consume_challenge(challenge_id, "sign", principal.officer_id)
+    try:
+        return _store_signed(principal, challenge, assertion)
+    except webauthn.SignCountRegression as exc:
+        mark_suspect(exc.key_id, exc.stored, exc.received)
+        raise
+
+
+def _store_signed(principal: Principal, challenge, assertion) -> Decision:
+    payload = challenge.context["payload"].encode("utf-8")
+    content = json.loads(payload)
+    challenge_bytes = websafe_decode(challenge.state["challenge"])
+    if challenge_bytes[:32] != hashlib.sha256(payload).digest():
+        raise refuse("payload.digest_mismatch", "决定内容与签署请求不符")
+    draft = _draft_path(content["document"]["sha256"])
+    pdf = draft.read_bytes() if draft.exists() else b""
+    if hashlib.sha256(pdf).hexdigest() != content["document"]["sha256"]:
+        raise refuse("document.missing", "决定书底稿缺失或被改动，请重新签署")
+    with transaction() as session:
+        case = own_case(session, principal, challenge.context["case_id"])
+        key = session.exec(select(SecurityKey).where(SecurityKey.credential_id == assertion.raw_id)).first()
+        if key is None or key.id != challenge.context["key_id"]:
+            raise refuse("key.mismatch", "所用密钥与签署请求不符")
+        check_signable(session, principal, case, key)
+        new_count = webauthn.verify_assertion(challenge.state, key, assertion)
+        if session.exec(select(Decision).where(Decision.document_number == content["document_number"])).first():
+            raise refuse("decision.number_used", "文号已被使用")
+        now = utcnow()
+        if session.execute(update(SecurityKey).where(SecurityKey.id == key.id, SecurityKey.sign_count == key.sign_count)
+                           .values(sign_count=new_count, last_used_at=now)).rowcount != 1:
+            raise refuse("key.concurrent_use", "密钥正被同时使用，请重试")
+        ad = bytes(assertion.response.authenticator_data)
+        cdj = bytes(assertion.response.client_data)
+        evidence = build_evidence(
+            payload=payload, challenge=challenge_bytes, credential_id=key.credential_id,
+            cose_key=cbor.encode(AttestedCredentialData(key.credential_data).public_key),
+            authenticator_data=ad, client_data_json=cdj, signature=assertion.response.signature,
+            approver=content["approver"], signed_at=now.isoformat())
+        sealed = attach_evidence(pdf, evidence)
+        pdf_sha = hashlib.sha256(sealed).hexdigest()
+        _write_file(pdf_path(pdf_sha), sealed)
+        decision = Decision(
+            case_id=case.id, outcome="approved", document_number=content["document_number"],
+            verification_code=content["verification_code"], decided_at=now, approver_id=principal.officer_id,
+            key_id=key.id, payload=payload.decode("utf-8"), payload_sha256=hashlib.sha256(payload).hexdigest(),
+            challenge=challenge_bytes, credential_id=key.credential_id, authenticator_data=ad,
+            client_data_json=cdj, signature=assertion.response.signature, sign_count=new_count,
+            document_sha256=content["document"]["sha256"], pdf_sha256=pdf_sha, pdf_size=len(sealed))
+        session.add(decision)
+        case.state, case.outcome, case.decided_at = "decided", "approved", now
+        session.add(case)
+        session.flush()
+        audit.record(session, "decision.signed", f"case:{case.id}", principal.officer_id,
+                     decision_id=decision.id, document_number=decision.document_number, key_id=key.id,
+                     payload_sha256=decision.payload_sha256, pdf_sha256=pdf_sha, sign_count=new_count)
+        return decision
+
+
+def pdf_path(pdf_sha256: str) -> Path:
+    return settings.pdf_dir / f"{pdf_sha256}.pdf"
+
+
+def read_pdf(decision: Decision) -> bytes:
+    """The stored PDF, checked against the digest recorded with the decision."""
+    data = pdf_path(decision.pdf_sha256).read_bytes()
+    if hashlib.sha256(data).hexdigest() != decision.pdf_sha256:
+        raise refuse("decision.pdf_corrupt", "决定书文件与登记的摘要不符")
+    return data

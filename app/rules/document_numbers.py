@@ -1,0 +1,35 @@
+"""文号 per GB/T 9704-2012 7.2.5: 张行审许字〔2026〕1号 — sequential per pattern and year,
+no gaps, no duplicates under concurrency. A number is reserved for one case when its decision
+is prepared and reused if signing is retried, so every number belongs to exactly one case."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from app.models import DocumentNumber, DocumentSequence
+
+
+def format_number(pattern: str, year: int, seq: int) -> str:
+    return pattern.format(year=year, seq=seq)
+
+
+def reserve(session: Session, pattern: str, year: int, case_id: int) -> str:
+    existing = session.exec(select(DocumentNumber).where(DocumentNumber.case_id == case_id)).first()
+    if existing:
+        return existing.number
+    key = f"{pattern}|{year}"
+    if session.get(DocumentSequence, key) is None:
+        session.add(DocumentSequence(key=key, last=0))
+        session.flush()
+    while True:  # compare-and-set: a concurrent writer makes rowcount 0, so read again
+        last = session.exec(select(DocumentSequence.last).where(DocumentSequence.key == key)).one()
+        bumped = session.execute(update(DocumentSequence)
+                                 .where(DocumentSequence.key == key, DocumentSequence.last == last)
+                                 .values(last=last + 1))
+        if bumped.rowcount == 1:
+            break
+    number = format_number(pattern, year, last + 1)
+    session.add(DocumentNumber(sequence_key=key, seq=last + 1, number=number, case_id=case_id))
+    session.flush()
+    return number

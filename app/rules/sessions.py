@@ -1,0 +1,116 @@
+"""Sign-in with a security key only, and the server-side session every event handler checks.
+
+The browser holds only an opaque session id in a backend var; the session row says which
+officer and which key opened it, and ends on sign-out, idle timeout, lifetime, or when the key,
+the authorization behind it, or the officer's account stops."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from typing import Any, Optional
+
+from fido2.utils import websafe_encode
+from sqlalchemy import update
+from sqlmodel import select
+
+from app.config import settings
+from app.db import transaction
+from app.models import Authorization, LoginSession, Officer, SecurityKey, WebAuthnChallenge
+from app.models.base import utcnow
+from app.rules import audit
+from app.rules.errors import Refused, refuse
+from app.rules.keys import active_keys, mark_suspect, officer_by_staff_no
+from app.rules.principal import Principal
+from app.rules.scope import authorization_state
+from app.signing import webauthn
+
+
+def begin_sign_in(staff_no: Any) -> tuple[str, str]:
+    with transaction() as session:
+        officer = officer_by_staff_no(session, staff_no)
+        if officer is None or officer.status != "active":
+            raise refuse("signin.unknown_officer", "工号不存在或账号已停用")
+        keys = active_keys(session, officer.id)
+        if not keys:
+            raise refuse("signin.no_key", "该工号没有可用的安全密钥，请联系工作组登记")
+        options, state = webauthn.begin_assertion([k.credential_id for k in keys])
+        challenge_id = webauthn.store_challenge(session, "signin", state, officer.id)
+    return challenge_id, options
+
+
+def finish_sign_in(challenge_id: Any, response: Any) -> Principal:
+    assertion = webauthn.parse_assertion(response)
+    with transaction() as session:
+        pending = session.get(WebAuthnChallenge, challenge_id) if isinstance(challenge_id, str) else None
+        officer_id = pending.officer_id if pending else None
+    challenge = webauthn.consume_challenge(challenge_id, "signin", officer_id)
+    try:
+        with transaction() as session:
+            key = session.exec(select(SecurityKey).where(SecurityKey.credential_id == assertion.raw_id,
+                                                         SecurityKey.officer_id == challenge.officer_id)).first()
+            if key is None or key.status != "active":
+                raise refuse("signin.key_inactive", "密钥未登记、已停用或已暂停")
+            new_count = webauthn.verify_assertion(challenge.state, key, assertion)
+            if session.execute(update(SecurityKey).where(SecurityKey.id == key.id,
+                                                         SecurityKey.sign_count == key.sign_count)
+                               .values(sign_count=new_count, last_used_at=utcnow())).rowcount != 1:
+                raise refuse("key.concurrent_use", "密钥正被同时使用，请重试")
+            officer = session.get(Officer, key.officer_id)
+            login = LoginSession(id=secrets.token_urlsafe(32), officer_id=officer.id, key_id=key.id)
+            session.add(login)
+            audit.record(session, "session.signed_in", f"officer:{officer.id}", officer.id,
+                         key_id=key.id, credential_id=websafe_encode(key.credential_id))
+            return Principal(login.id, officer.id, key.id, officer.name, officer.staff_no, tuple(officer.roles))
+    except webauthn.SignCountRegression as exc:
+        mark_suspect(exc.key_id, exc.stored, exc.received)
+        raise
+
+
+def current(session_id: Optional[str], role: Optional[str] = None) -> Principal:
+    """The principal behind a session id, or a refusal. Touches last_seen_at."""
+    if not session_id or not isinstance(session_id, str):
+        raise refuse("session.none", "请先使用安全密钥登录")
+    now = utcnow()
+    with transaction() as session:
+        login = session.get(LoginSession, session_id)
+        if login is None or login.ended_at is not None:
+            raise refuse("session.ended", "登录已结束，请重新登录")
+        reason = None
+        if now - login.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
+            reason = ("session.idle", "长时间未操作，已自动退出，请重新登录")
+        elif now - login.created_at > timedelta(hours=settings.session_max_hours):
+            reason = ("session.lifetime", "登录时间已达上限，请重新登录")
+        officer = session.get(Officer, login.officer_id)
+        key = session.get(SecurityKey, login.key_id)
+        if reason is None and (officer.status != "active"):
+            reason = ("session.officer_inactive", "账号已停用")
+        if reason is None and key.status != "active":
+            reason = ("session.key_inactive", "登录所用的密钥已停用，请重新登录")
+        if reason is None and key.authorization_id is not None:
+            if authorization_state(session.get(Authorization, key.authorization_id), date.today()) != "active":
+                reason = ("session.authorization_inactive", "登录所用密钥绑定的授权已失效，请联系工作组")
+        if reason:
+            login.ended_at, login.end_reason = now, reason[0]
+            session.add(login)
+        else:
+            login.last_seen_at = now
+            session.add(login)
+    if reason:
+        raise refuse(*reason)
+    principal = Principal(login.id, officer.id, key.id, officer.name, officer.staff_no, tuple(officer.roles))
+    return principal.require(role) if role else principal
+
+
+def sign_out(session_id: Optional[str]) -> None:
+    if not session_id:
+        return
+    with transaction() as session:
+        login = session.get(LoginSession, session_id)
+        if login is not None and login.ended_at is None:
+            login.ended_at, login.end_reason = utcnow(), "signed_out"
+            session.add(login)
+            audit.record(session, "session.signed_out", f"officer:{login.officer_id}", login.officer_id)
+
+
+__all__ = ["Principal", "Refused", "begin_sign_in", "current", "finish_sign_in", "sign_out"]

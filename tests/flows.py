@@ -1,0 +1,63 @@
+"""The real rule-level paths, driven with a software key: enrol, register, sign in, decide."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from sqlmodel import select
+
+from app.db import transaction
+from app.models import Item, Officer
+from app.rules import cases, decisions, keys, sessions
+from tests.softkey import SoftKey
+
+VALID_ID = "11010519491231002X"
+
+
+def enroll_admin(staff_no: str = "A001") -> tuple[sessions.Principal, SoftKey]:
+    link = keys.create_first_admin_link(staff_no, "王建国")
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    challenge_id, options, _ = keys.begin_enrollment(token)
+    key = SoftKey()
+    keys.finish_enrollment(token, challenge_id, key.create(options))
+    return sign_in(staff_no, key), key
+
+
+def sign_in(staff_no: str, key: SoftKey) -> sessions.Principal:
+    challenge_id, options = sessions.begin_sign_in(staff_no)
+    return sessions.finish_sign_in(challenge_id, key.get(options))
+
+
+def officer_id(staff_no: str) -> int:
+    with transaction() as s:
+        return s.exec(select(Officer).where(Officer.staff_no == staff_no)).one().id
+
+
+def item_id(code: str) -> int:
+    with transaction() as s:
+        return s.exec(select(Item).where(Item.code == code)).one().id
+
+
+def register_key(admin: sessions.Principal, staff_no: str) -> SoftKey:
+    challenge_id, options = keys.begin_key_registration(admin, officer_id(staff_no))
+    key = SoftKey()
+    keys.finish_key_registration(admin, challenge_id, key.create(options))
+    return key
+
+
+def accept_case(approver: sessions.Principal, code: str = "370303-SCZT-001"):
+    item = item_id(code)
+    with transaction() as s:
+        n_materials = len(s.get(Item, item).materials)
+    return cases.accept_new_case(approver, item, "淄博市张店区示例餐饮店", "居民身份证", VALID_ID,
+                                 list(range(n_materials)), True)
+
+
+def conditions(case) -> list[int]:
+    with transaction() as s:
+        return list(range(len(s.get(Item, case.item_id).conditions)))
+
+
+def sign_case(approver: sessions.Principal, key: SoftKey, case):
+    request = decisions.prepare(approver, case.id, conditions(case))
+    return decisions.complete(approver, request.challenge_id, key.get(request.options_json))

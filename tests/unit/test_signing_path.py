@@ -1,0 +1,135 @@
+"""One decision end to end at rule level, and the refusals of the signing path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from sqlmodel import func, select
+
+from app.db import transaction
+from app.models import AuditEvent, Case, Decision, SecurityKey
+from app.rules import audit, decisions
+from app.rules.errors import Refused
+from app.signing.evidence import extract_evidence, verify_evidence
+from tests import flows
+
+
+@pytest.fixture()
+def people(db):
+    admin, admin_key = flows.enroll_admin()
+    approver_key = flows.register_key(admin, "S001")
+    approver = flows.sign_in("S001", approver_key)
+    return admin, approver, approver_key
+
+
+def count(model) -> int:
+    with transaction() as s:
+        return s.exec(select(func.count()).select_from(model)).one()
+
+
+def test_signed_decision_verifies_offline(people, tmp_path):
+    _, approver, key = people
+    case = flows.accept_case(approver)
+    decision = flows.sign_case(approver, key, case)
+    assert decision.document_number.startswith("张行审许字〔") and decision.document_number.endswith("〕1号")
+    pdf = decisions.read_pdf(decision)
+    checks = verify_evidence(pdf, extract_evidence(pdf))
+    assert all(c.ok for c in checks), [c for c in checks if not c.ok]
+    path = tmp_path / "d.pdf"
+    path.write_bytes(pdf)
+    ok = subprocess.run([sys.executable, "-m", "app.signing.verify", str(path)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout
+    # One changed byte in the rendered decision (the signed document) is caught.
+    tampered = bytearray(pdf)
+    tampered[len(pdf) // 4] ^= 0x01
+    path.write_bytes(bytes(tampered))
+    bad = subprocess.run([sys.executable, "-m", "app.signing.verify", str(path)], capture_output=True, text=True)
+    assert bad.returncode != 0
+    with transaction() as s:
+        assert s.get(Case, case.id).state == "decided"
+        assert audit.verify_chain(s) == (True, None)
+
+
+def test_changed_payload_in_evidence_fails(people):
+    _, approver, key = people
+    decision = flows.sign_case(approver, key, flows.accept_case(approver))
+    pdf = decisions.read_pdf(decision)
+    evidence = extract_evidence(pdf)
+    evidence["payload"] = evidence["payload"].replace("淄博市张店区示例餐饮店", "淄博市张店区别的餐饮店")
+    failed = {c.name for c in verify_evidence(pdf, evidence) if not c.ok}
+    assert "决定内容摘要" in failed and "挑战值 = 决定内容摘要 ‖ 随机数" in failed
+
+
+def test_document_numbers_are_sequential(people):
+    _, approver, key = people
+    numbers = [flows.sign_case(approver, key, flows.accept_case(approver)).document_number for _ in range(3)]
+    assert [n.split("〕")[1] for n in numbers] == ["1号", "2号", "3号"]
+
+
+def _refused_without_change(fn, code: str):
+    before = (count(Decision), count(AuditEvent))
+    with pytest.raises(Refused) as exc:
+        fn()
+    assert exc.value.code == code, exc.value
+    assert (count(Decision), count(AuditEvent)) == before
+
+
+def test_reused_challenge_is_refused(people):
+    _, approver, key = people
+    case = flows.accept_case(approver)
+    request = decisions.prepare(approver, case.id, flows.conditions(case))
+    response = key.get(request.options_json)
+    decisions.complete(approver, request.challenge_id, response)
+    _refused_without_change(lambda: decisions.complete(approver, request.challenge_id, response), "challenge.reused")
+
+
+def test_bad_signature_and_missing_uv_are_refused(people):
+    _, approver, key = people
+    case = flows.accept_case(approver)
+    for kwargs, code in [({"bogus": True}, "webauthn.bad_signature"),
+                         ({"flags": 0x01}, "webauthn.no_user_verification"),
+                         ({"origin": "http://localhost:1"}, "webauthn.bad_origin")]:
+        request = decisions.prepare(approver, case.id, flows.conditions(case))
+        _refused_without_change(
+            lambda: decisions.complete(approver, request.challenge_id, key.get(request.options_json, **kwargs)), code)
+
+
+def test_sign_count_regression_marks_key_suspect(people):
+    _, approver, key = people
+    case = flows.accept_case(approver)
+    request = decisions.prepare(approver, case.id, flows.conditions(case))
+    key.counter = 0  # a clone that starts over
+    with pytest.raises(Refused) as exc:
+        decisions.complete(approver, request.challenge_id, key.get(request.options_json))
+    assert exc.value.code == "key.sign_count_regression"
+    assert count(Decision) == 0
+    with transaction() as s:
+        assert s.get(SecurityKey, approver.key_id).status == "suspect"
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "key.sign_count_regression")).first()
+
+
+def test_revoked_key_stops_signing_and_session(people):
+    from app.rules import keys, sessions
+
+    admin, approver, key = people
+    case = flows.accept_case(approver)
+    request = decisions.prepare(approver, case.id, flows.conditions(case))
+    keys.revoke_key(admin, approver.key_id, "离岗")
+    _refused_without_change(
+        lambda: decisions.complete(approver, request.challenge_id, key.get(request.options_json)), "key.inactive")
+    with pytest.raises(Refused) as exc:
+        sessions.current(approver.session_id)
+    assert exc.value.code == "session.key_inactive"
+    with transaction() as s:  # the public key stays for verifying old signatures
+        stored = s.get(SecurityKey, approver.key_id)
+        assert stored.credential_data and stored.revoke_reason == "离岗"
+
+
+def test_payload_is_canonical_json(people):
+    _, approver, key = people
+    decision = flows.sign_case(approver, key, flows.accept_case(approver))
+    parsed = json.loads(decision.payload)
+    assert decision.payload == json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
