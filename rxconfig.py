@@ -1,9 +1,12 @@
 import os
+
 import reflex as rx
 
 config = rx.Config(
     app_name="app",
     telemetry_enabled=False,
     db_url=os.environ.get("REFLEX_DB_URL"),
-    plugins=[rx.plugins.SitemapPlugin()],
+    cors_allowed_origins=[os.environ.get("APP_ORIGIN", "http://localhost:3000").rstrip("/")],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="red", radius="small")),
+             rx.plugins.SitemapPlugin()],
 )

@@ -1,7 +1,10 @@
+"""The Reflex app: pages only; rules live in app.rules, documents and keys in app.signing."""
+
 import reflex as rx
 
-def index():
-    return rx.text("你好")
+import app.pages  # noqa: F401  (registers every page)
+from app.signing import renderer
 
-app = rx.App()
-app.add_page(index)
+app = rx.App(html_lang="zh-CN")
+# Start the PDF renderer process (and pay WeasyPrint's import) before the first decision.
+app.register_lifespan_task(lambda: renderer.warm_up())

@@ -9,7 +9,8 @@ import tempfile
 
 _DATA = tempfile.mkdtemp(prefix="approval-test-")
 os.environ["APP_DATA_DIR"] = _DATA
-os.environ.setdefault("APP_ORIGIN", "http://localhost:3000")
+# The browser tests serve the app here; the rules in this process must agree with it.
+os.environ["APP_ORIGIN"] = f"http://localhost:{os.environ.get('TEST_APP_PORT', '3123')}"
 if os.environ.get("TEST_DB_URL"):
     os.environ["REFLEX_DB_URL"] = os.environ["TEST_DB_URL"]
 else:

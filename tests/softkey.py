@@ -16,11 +16,13 @@ from fido2 import cbor
 from fido2.cose import ES256
 from fido2.utils import websafe_decode, websafe_encode
 
+from app.config import settings
+
 UP, UV, AT = 0x01, 0x04, 0x40
 
 
 class SoftKey:
-    def __init__(self, rp_id: str = "localhost", origin: str = "http://localhost:3000"):
+    def __init__(self, rp_id: str = settings.rp_id, origin: str = settings.origin):
         self.private_key = ec.generate_private_key(ec.SECP256R1())
         self.credential_id = os.urandom(32)
         self.rp_id, self.origin = rp_id, origin

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.db import transaction
-from app.models import Authorization, Case, Category, Item
+from app.models import Authorization, Case, Category, Decision, Item
 from app.models.base import utcnow
 from app.rules import audit, personal_data
 from app.rules.errors import refuse
@@ -96,8 +96,10 @@ def own_case(session: Session, principal: Principal, case_id: Any) -> Case:
     return case
 
 
-def cases_of(principal: Principal, limit: int = 50) -> list[tuple[Case, Item]]:
+def cases_of(principal: Principal, limit: int = 50) -> list[tuple[Case, Item, Decision | None]]:
+    """The approver's latest cases, with the decision where there is one."""
     with transaction() as session:
-        return list(session.exec(select(Case, Item).where(Case.item_id == Item.id,
-                                                          Case.approver_id == principal.officer_id)
+        return list(session.exec(select(Case, Item, Decision).join(Item, Case.item_id == Item.id)
+                                 .outerjoin(Decision, Decision.case_id == Case.id)
+                                 .where(Case.approver_id == principal.officer_id)
                                  .order_by(Case.id.desc()).limit(limit)).all())

@@ -30,7 +30,7 @@ from app.rules.canonical import canonical_json
 from app.rules.cases import _int_list, own_case
 from app.rules.errors import refuse
 from app.rules.keys import mark_suspect
-from app.rules.roles import APPROVER
+from app.rules.roles import APPROVER, AUDITOR
 from app.rules.scope import authorization_state, covers, exclusions, scope_digest
 from app.rules.principal import Principal
 from app.signing import webauthn
@@ -218,3 +218,32 @@ def read_pdf(decision: Decision) -> bytes:
     if hashlib.sha256(data).hexdigest() != decision.pdf_sha256:
         raise refuse("decision.pdf_corrupt", "决定书文件与登记的摘要不符")
     return data
+
+
+def decision_of_case(case_id: int) -> Decision | None:
+    with transaction() as session:
+        return session.exec(select(Decision).where(Decision.case_id == case_id)).first()
+
+
+def pdf_for(principal: Principal, decision_id: Any) -> tuple[str, bytes]:
+    """The approver who signed it and auditors may download a decision; each download is logged."""
+    if not isinstance(decision_id, int) or isinstance(decision_id, bool):
+        raise refuse("input.invalid", "参数无效")
+    with transaction() as session:
+        decision = session.get(Decision, decision_id)
+        own = decision is not None and decision.approver_id == principal.officer_id and APPROVER in principal.roles
+        if decision is None or not (own or AUDITOR in principal.roles):
+            raise refuse("decision.not_visible", "决定书不存在或无权查看")
+        pdf = read_pdf(decision)
+        audit.record(session, "decision.downloaded", f"decision:{decision.id}", principal.officer_id,
+                     document_number=decision.document_number)
+        return decision.document_number, pdf
+
+
+def all_decisions(principal: Principal, limit: int = 100) -> list[tuple[Decision, Case, Item, Officer]]:
+    principal.require(AUDITOR)
+    with transaction() as session:
+        return list(session.exec(select(Decision, Case, Item, Officer)
+                                 .join(Case, Decision.case_id == Case.id).join(Item, Case.item_id == Item.id)
+                                 .join(Officer, Decision.approver_id == Officer.id)
+                                 .order_by(Decision.id.desc()).limit(limit)).all())

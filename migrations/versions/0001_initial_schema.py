@@ -301,7 +301,7 @@ def _make_audit_log_append_only() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("""
             CREATE FUNCTION audit_event_forbid_change() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION 'audit_event is append-only (%% blocked)', TG_OP
+            BEGIN RAISE EXCEPTION 'audit_event is append-only (% blocked)', TG_OP
                   USING ERRCODE = 'insufficient_privilege'; END $$""")
         op.execute("CREATE TRIGGER audit_event_no_update_delete BEFORE UPDATE OR DELETE ON audit_event "
                    "FOR EACH ROW EXECUTE FUNCTION audit_event_forbid_change()")

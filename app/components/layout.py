@@ -1,0 +1,44 @@
+"""Page frame: organ name, navigation by role, the signed-in officer, messages."""
+
+import reflex as rx
+
+from app.config import settings
+from app.state.auth import AuthState
+
+NAV = (("approver", "/counter", "审批窗口"), ("admin", "/roster", "人员与密钥"), ("auditor", "/audits", "评查"))
+
+
+def messages() -> rx.Component:
+    return rx.fragment(
+        rx.cond(AuthState.error != "",
+                rx.callout(AuthState.error, icon="triangle_alert", color_scheme="red", id="error", width="100%")),
+        rx.cond(AuthState.notice != "",
+                rx.callout(AuthState.notice, icon="info", color_scheme="blue", id="notice", width="100%")),
+    )
+
+
+def header() -> rx.Component:
+    return rx.hstack(
+        rx.heading(f"{settings.organ_name} · 独立审批系统", size="4"),
+        rx.spacer(),
+        *[rx.cond(AuthState.roles.contains(role), rx.link(label, href=href)) for role, href, label in NAV],
+        rx.cond(AuthState.signed_in,
+                rx.hstack(rx.text(AuthState.officer_name, "（", AuthState.staff_no, "）", size="2"),
+                          rx.button("退出", on_click=AuthState.sign_out, variant="soft", size="1", id="sign-out"),
+                          align="center")),
+        width="100%", padding="12px 24px", border_bottom="1px solid var(--gray-5)", align="center", spacing="4",
+    )
+
+
+def page(title: str, *children: rx.Component) -> rx.Component:
+    return rx.box(
+        header(),
+        rx.vstack(rx.heading(title, size="6"), messages(), *children,
+                  padding="24px", spacing="4", max_width="1200px", margin="0 auto", width="100%"),
+    )
+
+
+def needs_sign_in(*children: rx.Component) -> rx.Component:
+    """Render only for a signed-in officer; the server checks again on every action."""
+    return rx.cond(AuthState.signed_in, rx.fragment(*children),
+                   rx.link("请先使用安全密钥登录", href="/"))

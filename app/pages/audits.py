@@ -1,0 +1,29 @@
+import reflex as rx
+
+from app.components.layout import needs_sign_in, page
+from app.state.audits import AuditsState
+
+
+def decision_row(d: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(d["number"]), rx.table.cell(d["case_no"]), rx.table.cell(d["item"]),
+        rx.table.cell(d["applicant"]), rx.table.cell(d["id_masked"]), rx.table.cell(d["approver"]),
+        rx.table.cell(d["decided_at"]),
+        rx.table.cell(rx.button("下载决定书", size="1", on_click=AuditsState.download(d["id"]),
+                                class_name="download-decision")),
+    )
+
+
+@rx.page(route="/audits", title="评查 · 独立审批系统", on_load=AuditsState.load)
+def audits() -> rx.Component:
+    return page(
+        "已签署的决定",
+        needs_sign_in(
+            rx.text("下载的决定书内嵌审批员密钥签署证据，可用 python -m app.signing.verify 离线核验。"),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                               ("文号", "受理编号", "事项", "申请人", "证件号", "审批人", "签署时间", "")])),
+                rx.table.body(rx.foreach(AuditsState.decisions, decision_row)),
+                width="100%", id="decisions"),
+        ),
+    )

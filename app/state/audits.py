@@ -1,0 +1,36 @@
+"""Auditors: signed decisions, downloadable and verifiable."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.rules import decisions
+from app.rules.errors import Refused
+from app.rules.roles import AUDITOR
+from app.state.auth import AuthState, to_int
+
+
+class AuditsState(AuthState):
+    decisions: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self):
+        self.error = ""
+        principal = self._principal(AUDITOR)
+        if principal is None:
+            return self._exit()
+        self.decisions = [{"id": str(d.id), "number": d.document_number, "case_no": c.case_no, "item": i.name,
+                           "approver": f"{o.name}（{o.staff_no}）", "decided_at": f"{d.decided_at:%Y-%m-%d %H:%M}",
+                           "applicant": c.applicant_name, "id_masked": c.applicant_id_masked}
+                          for d, c, i, o in decisions.all_decisions(principal)]
+
+    @rx.event
+    def download(self, decision_id: str):
+        principal = self._principal(AUDITOR)
+        if principal is None:
+            return self._exit()
+        try:
+            number, pdf = decisions.pdf_for(principal, to_int(decision_id))
+        except Refused as exc:
+            return self._refused(exc)
+        return rx.download(data=pdf, filename=f"{number}.pdf", mime_type="application/pdf")

@@ -1,0 +1,101 @@
+"""Signed-in session state. The session id lives in a backend var; every handler of every page
+state (all substates of AuthState) asks `_principal(role)` first, which asks the database."""
+
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+import reflex as rx
+
+from app.rules import sessions
+from app.rules.errors import Refused
+from app.rules.principal import Principal
+from app.rules.roles import ADMIN, APPROVER, AUDITOR
+from app.state.webauthn_js import browser_error, get_script
+
+log = logging.getLogger(__name__)
+
+def to_int(value) -> int | None:
+    """Client arguments arrive as whatever the client sent: accept an int or digits only."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
+
+
+HOME_BY_ROLE = ((APPROVER, "/counter"), (ADMIN, "/roster"), (AUDITOR, "/audits"))
+
+
+class AuthState(rx.State):
+    _session_id: str = ""
+    _signin_challenge: str = ""
+    officer_name: str = ""
+    staff_no: str = ""
+    roles: list[str] = []
+    error: str = ""
+    notice: str = ""
+    busy: bool = False
+
+    @rx.var
+    def signed_in(self) -> bool:
+        return bool(self.staff_no)
+
+    def _clear(self) -> None:
+        self._session_id = ""
+        self._signin_challenge = ""
+        self.officer_name, self.staff_no, self.roles = "", "", []
+
+    def _principal(self, role: Optional[str] = None) -> Optional[Principal]:
+        """The signed-in officer, or None with the refusal shown (and logged by the rule)."""
+        try:
+            return sessions.current(self._session_id, role)
+        except Refused as exc:
+            self.error = exc.message
+            if exc.code.startswith("session."):
+                self._clear()
+            return None
+
+    def _exit(self):
+        """After a refused session: back to sign-in; after a refused role: stay and show why."""
+        return None if self.staff_no else rx.redirect("/")
+
+    def _refused(self, exc: Refused) -> None:
+        self.error, self.notice = exc.message, ""
+
+    @rx.event
+    def clear_messages(self):
+        self.error, self.notice = "", ""
+
+    @rx.event
+    def begin_sign_in(self, form_data: dict):
+        self.error, self.notice = "", ""
+        staff_no = form_data.get("staff_no") if isinstance(form_data, dict) else None
+        try:
+            self._signin_challenge, options = sessions.begin_sign_in(staff_no)
+        except Refused as exc:
+            return self._refused(exc)
+        self.busy = True
+        return rx.call_script(get_script(options), callback=AuthState.finish_sign_in)
+
+    @rx.event
+    def finish_sign_in(self, result: dict):
+        self.busy = False
+        challenge_id, self._signin_challenge = self._signin_challenge, ""
+        message = browser_error(result)
+        if message:
+            self.error = message
+            return
+        try:
+            principal = sessions.finish_sign_in(challenge_id, result["response"])
+        except Refused as exc:
+            return self._refused(exc)
+        self._session_id = principal.session_id
+        self.officer_name, self.staff_no, self.roles = principal.name, principal.staff_no, list(principal.roles)
+        return rx.redirect(next(path for role, path in HOME_BY_ROLE if role in principal.roles))
+
+    @rx.event
+    def sign_out(self):
+        sessions.sign_out(self._session_id)
+        self._clear()
+        self.error, self.notice = "", "已退出登录"
+        return rx.redirect("/")

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Idempotent set-up, shared by ./run.sh and ./test.sh. Downloads only from the package
+# registries: Debian (apt), PyPI (pip), npm (bun and node into .tools/).
+# Source it: it exports the environment Reflex needs.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+
+# 1. System packages: WeasyPrint's Pango and HarfBuzz subsetter, CJK fonts; Chromium for tests.
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
+[ "${WITH_BROWSER:-0}" = 1 ] && packages+=(chromium)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "Missing system packages. Install them with:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# 2. Python virtual environment with pinned dependencies (re-installed when requirements change).
+PYTHON=${PYTHON:-python3}
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ required" >&2; exit 1; }
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+stamp=.venv/.requirements.sha256
+want=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+  echo "$want" > "$stamp"
+fi
+
+# 3. Bun and Node from the npm registry into .tools/ (Reflex needs Node >= 22.22, Bun >= 1.4.4).
+if [ ! -x .tools/node_modules/.bin/bun ] || [ ! -x .tools/node_modules/.bin/node ]; then
+  npm ci --prefix .tools --no-fund --no-audit --registry=https://registry.npmjs.org >/dev/null
+fi
+
+export PATH="$ROOT/.tools/node_modules/.bin:$ROOT/.venv/bin:$PATH"
+export REFLEX_USE_SYSTEM_BUN=1 NPM_CONFIG_REGISTRY=https://registry.npmjs.org
+export REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false
+export APP_DATA_DIR=${APP_DATA_DIR:-$ROOT/data}
+mkdir -p "$APP_DATA_DIR"
+
+# 4. Database schema (Alembic), then demo data if the database is empty.
+python -m app.cli migrate
+python -m app.cli demo

@@ -1,0 +1,105 @@
+"""The whole path in a real browser: enrol the first admin, register keys, decide and sign a
+case at the counter, download the PDF as approver and as auditor, verify it offline."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from sqlmodel import select
+
+from app.db import transaction
+from app.models import Decision, SecurityKey
+from tests.flows import VALID_ID
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, origin: str, staff_no: str, lands_on: str) -> None:
+    page.goto(origin + "/")
+    page.fill("#staff-no", staff_no)
+    page.click("#sign-in")
+    page.wait_for_url(f"**{lands_on}")
+
+
+def sign_out(page) -> None:
+    page.click("#sign-out")
+    page.wait_for_url("**/")
+
+
+def register_key_for(page, staff_no: str) -> None:
+    page.click(f"#register-{staff_no}")
+    page.wait_for_selector("#notice:has-text('密钥已登记')")
+
+
+def test_decision_from_counter_to_auditor(key_browser, tmp_path):
+    page, origin = key_browser.page, key_browser.origin
+
+    # Bootstrap: one-time link for the first admin, used once.
+    link = subprocess.run([sys.executable, "-m", "app.cli", "enroll-admin", "A001", "王建国"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert link.startswith(origin + "/enroll?token=")
+    page.goto(link)
+    page.click("#enroll")
+    page.wait_for_selector("#to-sign-in")
+    page.goto(link)
+    page.click("#enroll")
+    page.wait_for_selector("#error:has-text('已使用过')")
+
+    # The admin signs in and registers the approver's and the auditor's keys in person.
+    sign_in(page, origin, "A001", "/roster")
+    register_key_for(page, "S001")
+    register_key_for(page, "P001")
+    with transaction() as s:
+        approver_key = s.exec(select(SecurityKey).where(SecurityKey.officer_id == 2)).one()
+        assert approver_key.authorization_id is not None and approver_key.scope_digest
+    sign_out(page)
+
+    # The approver: only in-scope, listed items are offered; accept, review, sign.
+    sign_in(page, origin, "S001", "/counter")
+    options = page.locator("#item option").all_inner_texts()
+    assert any("370303-SCZT-001" in o for o in options)
+    assert not any("370303-SHSW-002" in o or "370303-SCZT-004" in o for o in options)
+    page.select_option("#item", label=next(o for o in options if "370303-SCZT-001" in o))
+    page.wait_for_selector("#materials input[type=checkbox]")
+    page.fill("#applicant-name", "淄博市张店区示例餐饮店")
+    page.fill("#id-number", VALID_ID)
+    for box in page.locator("#materials input[type=checkbox]").all():
+        box.check()
+    page.check("input[name=no_conflict]")
+    page.click("#accept")
+    page.wait_for_selector("#notice:has-text('已受理')")
+    for box in page.locator("input[name^=condition-]").all():
+        box.check()
+    page.click("#sign")
+    page.wait_for_selector("#signed-number", timeout=60000)
+    number = page.inner_text("#signed-number").replace("已签署：", "").strip()
+    assert number.startswith("张行审许字〔")
+    with page.expect_download() as download:
+        page.click("#download")
+    approver_pdf = tmp_path / "approver.pdf"
+    download.value.save_as(approver_pdf)
+    sign_out(page)
+
+    # The auditor sees the decision and downloads the same PDF.
+    sign_in(page, origin, "P001", "/audits")
+    page.wait_for_selector(f"#decisions >> text={number}")
+    with page.expect_download() as download:
+        page.locator(".download-decision").first.click()
+    auditor_pdf = tmp_path / "auditor.pdf"
+    download.value.save_as(auditor_pdf)
+    assert auditor_pdf.read_bytes() == approver_pdf.read_bytes()
+    with transaction() as s:
+        assert s.exec(select(Decision)).one().document_number == number
+
+    verify = [sys.executable, "-m", "app.signing.verify"]
+    ok = subprocess.run([*verify, str(auditor_pdf)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout
+    assert "有效" in ok.stdout
+    data = bytearray(auditor_pdf.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(bytes(data))
+    bad = subprocess.run([*verify, str(tampered)], capture_output=True, text=True)
+    assert bad.returncode != 0, bad.stdout
