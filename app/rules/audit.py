@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from sqlalchemy import text
 from sqlmodel import Session, select
@@ -41,10 +41,14 @@ def record(session: Session, action: str, subject: str, actor_id: Optional[int] 
 
 
 def verify_chain(session: Session) -> tuple[bool, Optional[int]]:
-    """Recompute every link; returns (ok, first bad seq)."""
+    """Recompute every link of the stored log; returns (ok, first bad seq)."""
+    return verify_events(session.exec(select(AuditEvent).order_by(AuditEvent.seq)))
+
+
+def verify_events(events: Iterable[AuditEvent]) -> tuple[bool, Optional[int]]:
     prev = GENESIS_HASH
     expected_seq = 1
-    for ev in session.exec(select(AuditEvent).order_by(AuditEvent.seq)):
+    for ev in events:
         h = event_hash(prev, ev.seq, ev.at.isoformat(), ev.actor_id, ev.action, ev.subject, ev.details)
         if ev.seq != expected_seq or ev.prev_hash != prev or ev.hash != h:
             return False, ev.seq

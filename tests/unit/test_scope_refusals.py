@@ -1,0 +1,99 @@
+"""The key confines the approver: out-of-scope items are refused by the server, nothing stored."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from app.db import transaction
+from app.models import AuditEvent, Case, Decision, DocumentNumber, Item, WebAuthnChallenge
+from app.models.base import utcnow
+from app.rules import cases, decisions, personal_data
+from app.rules.errors import Refused
+from tests import flows
+
+
+@pytest.fixture()
+def approver(db):
+    admin, _ = flows.enroll_admin()
+    key = flows.register_key(admin, "S001")
+    return flows.sign_in("S001", key), key, admin
+
+
+def snapshot():
+    with transaction() as s:
+        return tuple(s.exec(select(func.count()).select_from(m)).one()
+                     for m in (Case, Decision, DocumentNumber, WebAuthnChallenge, AuditEvent))
+
+
+def forged_case(principal, code: str) -> Case:
+    """A case of an item outside the approver's scope, as a hostile client would need one."""
+    with transaction() as s:
+        item = s.exec(select(Item).where(Item.code == code)).one()
+        case = Case(case_no=f"X{code}", item_id=item.id, item_revision=item.revision,
+                    approver_id=principal.officer_id, applicant_name="某某", applicant_id_type="居民身份证",
+                    applicant_id_encrypted=personal_data.encrypt(flows.VALID_ID), applicant_id_masked="x",
+                    state="accepted", accepted_at=utcnow())
+        s.add(case)
+    return case
+
+
+def test_out_of_scope_item_is_not_offered_nor_accepted(approver):
+    principal, _, _ = approver
+    offered = {i.code for i in cases.offered_items(principal)}
+    assert offered == {"370303-SCZT-001"}  # SHSW is another category; SCZT-004 carries an exclusion flag
+    before = snapshot()
+    for code in ("370303-SHSW-002", "370303-SCZT-004"):
+        with pytest.raises(Refused) as exc:
+            cases.accept_new_case(principal, flows.item_id(code), "某某", "居民身份证", flows.VALID_ID, [0, 1, 2], True)
+        assert exc.value.code in ("scope.item_outside", "item.not_independent")
+    assert snapshot() == before
+
+
+def test_signing_an_out_of_scope_case_is_refused_and_stores_nothing(approver):
+    principal, key, _ = approver
+    case = forged_case(principal, "370303-SHSW-002")
+    before = snapshot()
+    with pytest.raises(Refused) as exc:
+        decisions.prepare(principal, case.id, [0, 1])
+    assert exc.value.code == "scope.item_outside"
+    assert snapshot() == before
+
+
+def test_item_taken_off_the_list_after_prepare_is_refused_at_complete(approver):
+    principal, key, _ = approver
+    case = flows.accept_case(principal)
+    request = decisions.prepare(principal, case.id, flows.conditions(case))
+    with transaction() as s:
+        item = s.get(Item, case.item_id)
+        item.independent = False
+        s.add(item)
+    before = snapshot()
+    with pytest.raises(Refused) as exc:
+        decisions.complete(principal, request.challenge_id, key.get(request.options_json))
+    assert exc.value.code == "item.not_independent"
+    assert snapshot()[:3] == before[:3]
+
+
+def test_other_approvers_case_is_refused(approver):
+    principal, _, admin = approver
+    other_key = flows.register_key(admin, "S002")
+    other = flows.sign_in("S002", other_key)
+    case = flows.accept_case(principal)
+    with pytest.raises(Refused) as exc:
+        decisions.prepare(other, case.id, flows.conditions(case))
+    assert exc.value.code == "case.not_own"
+
+
+def test_wrong_role_is_refused_by_every_rule(approver):
+    principal, _, admin = approver
+    from app.rules import keys, roster
+
+    with pytest.raises(Refused):
+        keys.revoke_key(principal, principal.key_id, "试图自行停用")
+    with pytest.raises(Refused):
+        roster.officers_overview(principal, utcnow().date())
+    with pytest.raises(Refused):
+        decisions.all_decisions(principal)
+    with pytest.raises(Refused):
+        cases.offered_items(admin)
