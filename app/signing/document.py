@@ -14,9 +14,9 @@ from app.signing.seal import seal_svg
 FONT = "'Noto Serif CJK SC', 'Noto Serif CJK', 'Noto Sans CJK SC', serif"
 
 CSS = f"""
-@page {{ size: A4; margin: 30mm 26mm 24mm 28mm;
+@page {{ size: A4; margin: 26mm 24mm 18mm 26mm;
   @bottom-center {{ content: "第 " counter(page) " 页"; font-family: {FONT}; font-size: 9pt; color: #555; }} }}
-html {{ font-family: {FONT}; font-size: 14pt; line-height: 1.65; color: #000; }}
+html {{ font-family: {FONT}; font-size: 13.5pt; line-height: 1.6; color: #000; }}
 h1.organ {{ font-size: 20pt; text-align: center; margin: 0; letter-spacing: 1pt; font-weight: bold; }}
 h2.title {{ font-size: 22pt; text-align: center; margin: 4mm 0 2mm; letter-spacing: 4pt; font-weight: bold; }}
 p.number {{ text-align: right; margin: 0 0 6mm; }}
@@ -24,12 +24,13 @@ p {{ margin: 0; text-indent: 2em; text-align: justify; }}
 p.flush {{ text-indent: 0; }}
 table.parties {{ border-collapse: collapse; margin: 0 0 3mm; font-size: 13pt; }}
 table.parties td {{ padding: 0.5mm 2mm 0.5mm 0; vertical-align: top; }}
-.signoff {{ margin-top: 10mm; position: relative; height: 46mm; }}
+table.parties td:first-child {{ white-space: nowrap; }}
+.signoff {{ margin-top: 8mm; position: relative; height: 40mm; }}
 .signoff .seal {{ position: absolute; right: 14mm; top: -4mm; opacity: 0.9; }}
 .signoff .organ {{ position: absolute; right: 8mm; top: 12mm; text-indent: 0; }}
 .signoff .date {{ position: absolute; right: 16mm; top: 22mm; text-indent: 0; }}
-.evidence {{ border-top: 0.4pt solid #888; margin-top: 4mm; padding-top: 2mm; font-size: 9pt;
-  line-height: 1.45; display: flex; }}
+.evidence {{ border-top: 0.4pt solid #888; margin-top: 4mm; padding-top: 2mm; font-size: 8.5pt;
+  line-height: 1.4; display: flex; }}
 .evidence .qr {{ width: 26mm; }}
 .evidence .text p {{ text-indent: 0; }}
 """

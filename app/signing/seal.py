@@ -24,7 +24,7 @@ def seal_svg(name: str, size_mm: float = 42.0) -> str:
     """SVG in millimetres. WeasyPrint ignores dominant-baseline, so each glyph is placed by hand."""
     c = size_mm / 2
     rim = 1.2
-    text_r = c - rim - 4.3
+    text_r = c - rim - 3.6
     arc = 250.0
     step = arc / max(len(name) - 1, 1)
     glyphs = []
@@ -34,7 +34,7 @@ def seal_svg(name: str, size_mm: float = 42.0) -> str:
         y = c + text_r * math.sin(math.radians(deg))
         glyphs.append(
             f'<text transform="translate({x:.2f} {y:.2f}) rotate({deg + 90:.2f}) scale(0.72 1)" '
-            f'x="0" y="2.2" font-size="6.2" text-anchor="middle" fill="{RED}" '
+            f'x="0" y="1.8" font-size="5.0" text-anchor="middle" fill="{RED}" '
             f'font-family="Noto Serif CJK SC, serif" font-weight="bold">{escape(ch)}</text>')
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size_mm}mm" height="{size_mm}mm" '
