@@ -95,8 +95,9 @@ class KeyBrowser:
         self.context.close()
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def key_browser(browser, app_server):
+    """One browser with one virtual key for the module: keys enrolled early are used later."""
     kb = KeyBrowser(browser, app_server)
     yield kb
     kb.close()

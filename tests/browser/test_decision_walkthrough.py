@@ -103,3 +103,28 @@ def test_decision_from_counter_to_auditor(key_browser, tmp_path):
     tampered.write_bytes(bytes(data))
     bad = subprocess.run([*verify, str(tampered)], capture_output=True, text=True)
     assert bad.returncode != 0, bad.stdout
+
+
+def test_direct_signing_event_outside_scope_is_refused(key_browser):
+    """An approver who bypasses the page sends the signing events for a case of an item outside
+    the key's scope: the server refuses, and nothing is stored."""
+    from app.rules.principal import Principal
+    from app.state.counter import CounterState
+    from tests.browser.hostile import send_events
+    from tests.flows import officer_id
+    from tests.unit.test_scope_refusals import forged_case, snapshot
+
+    page, origin = key_browser.page, key_browser.origin
+    sign_in(page, origin, "A001", "/roster")  # the admin's key was enrolled by the walkthrough above
+    register_key_for(page, "S002")  # S002 may decide SHSW items and 370303-WHLY-003 only
+    sign_out(page)
+    sign_in(page, origin, "S002", "/counter")
+    case = forged_case(Principal("", officer_id("S002"), 0, "", "S002", ("approver",)), "370303-SCZT-001")
+    before = snapshot()
+    state = CounterState.get_full_name()
+    replies = send_events(page, origin, [
+        (f"{state}.open_case", {"case_id": str(case.id)}, case.case_no),
+        (f"{state}.start_signing", {"form_data": {f"condition-{i}": "on" for i in range(3)}}, "超出"),
+    ])
+    assert "超出密钥的授权范围" in replies
+    assert snapshot() == before  # no case, decision, 文号, challenge or audit event written
