@@ -3,6 +3,7 @@
 import reflex as rx
 
 from app.config import settings
+from app.rules.roles import ROLE_NAMES
 from app.state.auth import AuthState
 
 NAV = (("approver", "/counter", "审批窗口"), ("admin", "/roster", "人员与密钥"), ("auditor", "/audits", "评查"))
@@ -38,7 +39,10 @@ def page(title: str, *children: rx.Component) -> rx.Component:
     )
 
 
-def needs_sign_in(*children: rx.Component) -> rx.Component:
-    """Render only for a signed-in officer; the server checks again on every action."""
-    return rx.cond(AuthState.signed_in, rx.fragment(*children),
-                   rx.link("请先使用安全密钥登录", href="/"))
+def for_role(role: str, *children: rx.Component) -> rx.Component:
+    """Render only for a signed-in officer with the role. Presentation only: the server checks
+    the session and the role again in every handler."""
+    return rx.cond(
+        ~AuthState.signed_in, rx.link("请先使用安全密钥登录", href="/"),
+        rx.cond(AuthState.roles.contains(role), rx.fragment(*children),
+                rx.text(f"无权访问：此页面仅限{ROLE_NAMES[role]}使用。", id="denied", color="red")))

@@ -1,6 +1,7 @@
 import reflex as rx
 
-from app.components.layout import needs_sign_in, page
+from app.components.layout import for_role, page
+from app.rules.roles import AUDITOR
 from app.state.audits import AuditsState
 
 
@@ -18,7 +19,7 @@ def decision_row(d: dict) -> rx.Component:
 def audits() -> rx.Component:
     return page(
         "已签署的决定",
-        needs_sign_in(
+        for_role(AUDITOR,
             rx.text("下载的决定书内嵌审批员密钥签署证据，可用 python -m app.signing.verify 离线核验。"),
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in

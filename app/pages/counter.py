@@ -1,6 +1,7 @@
 import reflex as rx
 
-from app.components.layout import needs_sign_in, page
+from app.components.layout import for_role, page
+from app.rules.roles import APPROVER
 from app.state.counter import CounterState
 
 
@@ -71,7 +72,7 @@ def case_row(c: dict) -> rx.Component:
 def counter() -> rx.Component:
     return page(
         "审批窗口",
-        needs_sign_in(
+        for_role(APPROVER,
             rx.hstack(new_case_form(), current_case(), width="100%", align="start", spacing="4"),
             rx.heading("我的办件", size="4"),
             rx.table.root(

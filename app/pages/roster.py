@@ -1,6 +1,7 @@
 import reflex as rx
 
-from app.components.layout import needs_sign_in, page
+from app.components.layout import for_role, page
+from app.rules.roles import ADMIN
 from app.state.roster import RosterState
 
 
@@ -29,7 +30,7 @@ def key_row(k: dict) -> rx.Component:
 def roster() -> rx.Component:
     return page(
         "人员名册与安全密钥",
-        needs_sign_in(
+        for_role(ADMIN,
             rx.text("登记密钥须本人到场：由本人在此电脑上插入密钥、设置或输入 PIN 并触碰。"
                     "独立审批员须持有有效授权，密钥绑定该授权的范围。"),
             rx.table.root(

@@ -38,17 +38,16 @@ def create_first_admin_link(staff_no: str, name: str) -> str:
     """Bootstrap: only while no admin holds an active key. Returns the one-time enrollment URL."""
     token = secrets.token_urlsafe(32)
     with transaction() as session:
-        admins_with_keys = session.exec(
-            select(SecurityKey).join(Officer, SecurityKey.officer_id == Officer.id)
-            .where(SecurityKey.status == "active")).all()
-        if any(ADMIN in session.get(Officer, k.officer_id).roles for k in admins_with_keys):
+        holders = session.exec(select(Officer).join(SecurityKey, SecurityKey.officer_id == Officer.id)
+                               .where(SecurityKey.status == "active")).all()
+        if any(ADMIN in o.roles for o in holders):
             raise refuse("enroll.already_bootstrapped", "系统已有管理员密钥，请由管理员在人员名册中登记密钥")
         officer = session.exec(select(Officer).where(Officer.staff_no == staff_no)).first()
         if officer is None:
             officer = Officer(staff_no=staff_no, name=name, roles=[ADMIN], user_handle=new_user_handle())
             session.add(officer)
             session.flush()
-        elif officer.roles != [ADMIN] and ADMIN not in officer.roles:
+        elif ADMIN not in officer.roles:
             raise refuse("enroll.not_admin", f"工号 {staff_no} 已存在且不是管理员")
         session.add(EnrollmentToken(token_sha256=_token_sha256(token), officer_id=officer.id,
                                     expires_at=utcnow() + timedelta(hours=settings.enrollment_ttl_hours)))

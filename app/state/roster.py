@@ -73,8 +73,9 @@ class RosterState(AuthState):
             key = keys.finish_key_registration(principal, challenge_id, result["response"])
         except Refused as exc:
             return self._refused(exc)
-        self.notice = f"密钥已登记（编号 {key.id}）"
         self._reload(principal)
+        holder = next(o for o in self.officers if o["id"] == str(key.officer_id))
+        self.notice = f"已为 {holder['name']}（{holder['staff_no']}）登记密钥（编号 {key.id}）"
 
     @rx.event
     def revoke(self, form_data: dict):

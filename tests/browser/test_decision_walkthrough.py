@@ -30,7 +30,7 @@ def sign_out(page) -> None:
 
 def register_key_for(page, staff_no: str) -> None:
     page.click(f"#register-{staff_no}")
-    page.wait_for_selector("#notice:has-text('密钥已登记')")
+    page.wait_for_selector(f"#notice:has-text('（{staff_no}）登记密钥')")
 
 
 def test_decision_from_counter_to_auditor(key_browser, tmp_path):
@@ -56,8 +56,13 @@ def test_decision_from_counter_to_auditor(key_browser, tmp_path):
         assert approver_key.authorization_id is not None and approver_key.scope_digest
     sign_out(page)
 
-    # The approver: only in-scope, listed items are offered; accept, review, sign.
+    # The approver: the roster refuses them; only in-scope, listed items are offered; accept, review, sign.
     sign_in(page, origin, "S001", "/counter")
+    page.goto(origin + "/roster")
+    page.wait_for_selector("#error:has-text('无权操作')")  # the server refused the page's load event
+    assert page.locator("#denied").is_visible() and page.locator("#officers").count() == 0
+    page.goto(origin + "/counter")
+    page.wait_for_selector("#item option:has-text('370303-SCZT-001')", state="attached")
     options = page.locator("#item option").all_inner_texts()
     assert any("370303-SCZT-001" in o for o in options)
     assert not any("370303-SHSW-002" in o or "370303-SCZT-004" in o for o in options)
