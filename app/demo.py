@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import Authorization, Category, Department, Item, Officer
-from app.rules import audit
+from app.rules import audit, clock
 from app.rules.keys import new_user_handle
 from app.rules.roles import ADMIN, APPROVER, AUDITOR
 
@@ -71,7 +71,7 @@ def load_demo_data() -> bool:
                                          joined_on=date(joined, 9, 1), user_handle=new_user_handle())
             session.add(officers[staff_no])
         session.flush()
-        today = date.today()
+        today = clock.today()
         for staff_no, (categories, items) in SCOPES.items():
             session.add(Authorization(officer_id=officers[staff_no].id, scope_categories=categories,
                                       scope_items=items, valid_from=today,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
@@ -10,7 +9,7 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import Authorization, Case, Category, Decision, Item
 from app.models.base import utcnow
-from app.rules import audit, personal_data
+from app.rules import audit, clock, personal_data
 from app.rules.errors import refuse
 from app.rules.identity import normalize_id
 from app.rules.roles import APPROVER
@@ -28,7 +27,7 @@ def _int_list(value: Any) -> list[int]:
 def _approver_authorization(session: Session, principal: Principal) -> Authorization:
     if APPROVER not in principal.roles:
         raise refuse("role.denied", "无权操作：此功能仅限独立审批员")
-    auth = active_authorization(session, principal.officer_id, date.today())
+    auth = active_authorization(session, principal.officer_id, clock.today())
     if auth is None:
         raise refuse("authorization.none", "您没有有效的独立审批授权")
     return auth
@@ -71,7 +70,7 @@ def accept_new_case(principal: Principal, item_id: Any, applicant_name: Any, id_
         if missing:
             raise refuse("case.materials_missing", f"材料不齐全，缺少：{'、'.join(missing)}")
         now = utcnow()
-        deadline, provisional = add_workdays(date.today(), item.promised_limit_days)
+        deadline, provisional = add_workdays(clock.today(), item.promised_limit_days)
         case = Case(case_no="", item_id=item.id, item_revision=item.revision, approver_id=principal.officer_id,
                     applicant_name=name, applicant_id_type=id_type,
                     applicant_id_encrypted=personal_data.encrypt(id_number),

@@ -11,7 +11,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from app.config import settings
 from app.db import transaction
 from app.models import Authorization, Case, Category, Decision, Item, Officer, SecurityKey
 from app.models.base import utcnow
-from app.rules import audit, document_numbers
+from app.rules import audit, clock, document_numbers
 from app.rules.canonical import canonical_json
 from app.rules.cases import _int_list, own_case
 from app.rules.errors import refuse
@@ -37,9 +37,6 @@ from app.signing import webauthn
 from app.signing.document import decision_html
 from app.signing.evidence import NONCE_BYTES, PAYLOAD_FORMAT, attach_evidence, build_evidence, key_fingerprint
 from app.signing.renderer import render_pdf
-
-BEIJING = timezone(timedelta(hours=8))
-
 
 @dataclass(frozen=True)
 class SigningRequest:
@@ -61,7 +58,7 @@ def check_signable(session: Session, principal: Principal, case: Case, key: Secu
     if key.authorization_id is None:
         raise refuse("key.unbound", "该密钥未绑定独立审批授权，不能签署决定")
     auth = session.get(Authorization, key.authorization_id)
-    state = authorization_state(auth, date.today())
+    state = authorization_state(auth, clock.today())
     if state != "active":
         raise refuse("authorization.inactive", {"revoked": "密钥绑定的授权已撤销", "expired": "密钥绑定的授权已到期",
                                                 "pending": "密钥绑定的授权尚未生效"}[state])
@@ -83,7 +80,7 @@ def check_signable(session: Session, principal: Principal, case: Case, key: Secu
 def _decision_text(item: Item) -> list[str]:
     return [f"你（单位）提出的{item.name}申请，本机关已依法受理。经审查，申请材料齐全、符合法定形式，"
             f"符合{item.legal_basis or '相关法律法规'}规定的条件。",
-            f"根据《中华人民共和国行政许可法》第三十八条第一款的规定，本机关决定准予行政许可。"]
+            "根据《中华人民共和国行政许可法》第三十八条第一款的规定，本机关决定准予行政许可。"]
 
 
 def _remedy() -> str:
@@ -114,7 +111,7 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any) -> SigningR
         item = check_signable(session, principal, case, key)
         if met != list(range(len(item.conditions))):
             raise refuse("case.conditions_unmet", "审查清单未全部符合，不能作出准予许可决定")
-        now = datetime.now(BEIJING).replace(microsecond=0)
+        now = clock.now_beijing().replace(microsecond=0)
         number = document_numbers.reserve(session, settings.doc_number_pattern, now.year, case.id)
         approver = session.get(Officer, principal.officer_id)
         cose_key = cbor.encode(AttestedCredentialData(key.credential_data).public_key)
@@ -122,7 +119,7 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any) -> SigningR
         content = {
             "format": PAYLOAD_FORMAT, "organ": settings.organ_name, "title": "准予行政许可决定书",
             "outcome": "approved", "document_number": number, "case_no": case.case_no,
-            "accepted_at": case.accepted_at.astimezone(BEIJING).isoformat(),
+            "accepted_at": case.accepted_at.astimezone(clock.BEIJING).isoformat(),
             "item": {"code": item.code, "name": item.name, "revision": case.item_revision,
                      "legal_basis": item.legal_basis},
             "applicant": {"name": case.applicant_name, "id_type": case.applicant_id_type,
@@ -193,13 +190,14 @@ def _store_signed(principal: Principal, challenge, assertion) -> Decision:
         _write_file(pdf_path(pdf_sha), sealed)
         decision = Decision(
             case_id=case.id, outcome="approved", document_number=content["document_number"],
-            verification_code=content["verification_code"], decided_at=now, approver_id=principal.officer_id,
+            verification_code=content["verification_code"],
+            decided_at=datetime.fromisoformat(content["decided_at"]), approver_id=principal.officer_id,
             key_id=key.id, payload=payload.decode("utf-8"), payload_sha256=hashlib.sha256(payload).hexdigest(),
             challenge=challenge_bytes, credential_id=key.credential_id, authenticator_data=ad,
             client_data_json=cdj, signature=assertion.response.signature, sign_count=new_count,
             document_sha256=content["document"]["sha256"], pdf_sha256=pdf_sha, pdf_size=len(sealed))
         session.add(decision)
-        case.state, case.outcome, case.decided_at = "decided", "approved", now
+        case.state, case.outcome, case.decided_at = "decided", "approved", decision.decided_at
         session.add(case)
         session.flush()
         audit.record(session, "decision.signed", f"case:{case.id}", principal.officer_id,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, Optional
 
 from fido2.utils import websafe_encode
@@ -18,7 +18,7 @@ from app.config import settings
 from app.db import transaction
 from app.models import EnrollmentToken, Officer, SecurityKey
 from app.models.base import utcnow
-from app.rules import audit
+from app.rules import audit, clock
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.roles import ADMIN, APPROVER, validate_roles
@@ -131,7 +131,7 @@ def _authorization_for_key(session: Session, officer: Officer):
     validate_roles(officer.roles)
     if APPROVER not in officer.roles:
         return None
-    authorization = active_authorization(session, officer.id, date.today())
+    authorization = active_authorization(session, officer.id, clock.today())
     if authorization is None:
         raise refuse("key.no_authorization", f"{officer.name} 没有有效的独立审批授权，不能登记密钥")
     return authorization

@@ -7,7 +7,7 @@ from datetime import date
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import Authorization, Officer, SecurityKey
+from app.models import Authorization, Category, Officer, SecurityKey
 from app.rules.principal import Principal
 from app.rules.roles import ADMIN
 from app.rules.scope import authorization_state
@@ -20,12 +20,14 @@ def officers_overview(principal: Principal, today: date):
         officers = session.exec(select(Officer).order_by(Officer.staff_no)).all()
         auths = session.exec(select(Authorization).order_by(Authorization.valid_from)).all()
         keys = session.exec(select(SecurityKey).where(SecurityKey.status == "active")).all()
+        category_names = {c.code: c.name for c in session.exec(select(Category))}
     latest = {a.officer_id: a for a in auths}
     rows = []
     for o in officers:
         auth = latest.get(o.id)
         state = authorization_state(auth, today) if auth else "none"
-        scope = "、".join([*(f"门类 {c}" for c in auth.scope_categories), *auth.scope_items]) if auth else ""
+        scope = "、".join([*(f"{category_names.get(c, c)}类" for c in auth.scope_categories),
+                           *auth.scope_items]) if auth else ""
         rows.append((o, auth, state, scope, sum(k.officer_id == o.id for k in keys)))
     return rows
 

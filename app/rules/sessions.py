@@ -7,7 +7,7 @@ the authorization behind it, or the officer's account stops."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, Optional
 
 from fido2.utils import websafe_encode
@@ -18,7 +18,7 @@ from app.config import settings
 from app.db import transaction
 from app.models import Authorization, LoginSession, Officer, SecurityKey, WebAuthnChallenge
 from app.models.base import utcnow
-from app.rules import audit
+from app.rules import audit, clock
 from app.rules.errors import Refused, refuse
 from app.rules.keys import active_keys, mark_suspect, officer_by_staff_no
 from app.rules.principal import Principal
@@ -88,7 +88,7 @@ def current(session_id: Optional[str], role: Optional[str] = None) -> Principal:
         if reason is None and key.status != "active":
             reason = ("session.key_inactive", "登录所用的密钥已停用，请重新登录")
         if reason is None and key.authorization_id is not None:
-            if authorization_state(session.get(Authorization, key.authorization_id), date.today()) != "active":
+            if authorization_state(session.get(Authorization, key.authorization_id), clock.today()) != "active":
                 reason = ("session.authorization_inactive", "登录所用密钥绑定的授权已失效，请联系工作组")
         if reason:
             login.ended_at, login.end_reason = now, reason[0]

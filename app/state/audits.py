@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.rules import decisions
+from app.rules.clock import local
 from app.rules.errors import Refused
 from app.rules.roles import AUDITOR
 from app.state.auth import AuthState, to_int
@@ -20,7 +21,7 @@ class AuditsState(AuthState):
         if principal is None:
             return self._exit()
         self.decisions = [{"id": str(d.id), "number": d.document_number, "case_no": c.case_no, "item": i.name,
-                           "approver": f"{o.name}（{o.staff_no}）", "decided_at": f"{d.decided_at:%Y-%m-%d %H:%M}",
+                           "approver": f"{o.name}（{o.staff_no}）", "decided_at": local(d.decided_at),
                            "applicant": c.applicant_name, "id_masked": c.applicant_id_masked}
                           for d, c, i, o in decisions.all_decisions(principal)]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 import reflex as rx
 
-from app.rules import keys, roster
+from app.rules import clock, keys, roster
+from app.rules.clock import local
 from app.rules.errors import Refused
 from app.rules.roles import ADMIN, ROLE_NAMES
 from app.state.auth import AuthState, to_int
@@ -23,7 +23,7 @@ class RosterState(AuthState):
     keys: list[dict[str, str]] = []
 
     def _reload(self, principal) -> None:
-        today = date.today()
+        today = clock.today()
         self.officers = [{"id": str(o.id), "staff_no": o.staff_no, "name": o.name,
                           "roles": "、".join(ROLE_NAMES[r] for r in o.roles),
                           "authorization": AUTH_STATE[state] + (f"（至 {auth.valid_until}）" if auth else ""),
@@ -31,7 +31,7 @@ class RosterState(AuthState):
                          for o, auth, state, scope, n_keys in roster.officers_overview(principal, today)]
         self.keys = [{"id": str(k.id), "officer": f"{o.name}（{o.staff_no}）", "aaguid": k.aaguid,
                       "status": KEY_STATUS.get(k.status, k.status), "active": "1" if k.status == "active" else "",
-                      "registered_at": f"{k.registered_at:%Y-%m-%d %H:%M}",
+                      "registered_at": local(k.registered_at),
                       "bound": f"授权 #{k.authorization_id}" if k.authorization_id else "仅登录",
                       "reason": k.revoke_reason or ""}
                      for k, o in roster.keys_overview(principal)]
