@@ -84,22 +84,22 @@ def consume_challenge(challenge_id: Any, purpose: str, officer_id: Optional[int]
     raise refuse("challenge.expired", "请求已超时，请重新操作")
 
 
-def parse_assertion(response: Any) -> AuthenticationResponse:
-    if not isinstance(response, dict):
-        raise refuse("webauthn.malformed", "密钥应答格式错误")
+def _parse(kind, response: Any):
+    """Browser JSON into fido2 objects; anything malformed is one clear refusal."""
     try:
-        return AuthenticationResponse.from_dict(response)
+        if not isinstance(response, dict):
+            raise TypeError(type(response).__name__)
+        return kind.from_dict(response)
     except Exception:
         raise refuse("webauthn.malformed", "密钥应答格式错误")
+
+
+def parse_assertion(response: Any) -> AuthenticationResponse:
+    return _parse(AuthenticationResponse, response)
 
 
 def parse_registration(response: Any) -> RegistrationResponse:
-    if not isinstance(response, dict):
-        raise refuse("webauthn.malformed", "密钥应答格式错误")
-    try:
-        return RegistrationResponse.from_dict(response)
-    except Exception:
-        raise refuse("webauthn.malformed", "密钥应答格式错误")
+    return _parse(RegistrationResponse, response)
 
 
 def _fido_refusal(exc: Exception) -> Refused:

@@ -6,9 +6,8 @@ import reflex as rx
 
 from app.rules import decisions
 from app.rules.clock import local
-from app.rules.errors import Refused
 from app.rules.roles import AUDITOR
-from app.state.auth import AuthState, to_int
+from app.state.auth import AuthState
 
 
 class AuditsState(AuthState):
@@ -27,11 +26,4 @@ class AuditsState(AuthState):
 
     @rx.event
     def download(self, decision_id: str):
-        principal = self._principal(AUDITOR)
-        if principal is None:
-            return self._exit()
-        try:
-            number, pdf = decisions.pdf_for(principal, to_int(decision_id))
-        except Refused as exc:
-            return self._refused(exc)
-        return rx.download(data=pdf, filename=f"{number}.pdf", mime_type="application/pdf")
+        return self._download(AUDITOR, decision_id)

@@ -8,7 +8,7 @@ from typing import Optional
 
 import reflex as rx
 
-from app.rules import sessions
+from app.rules import decisions, sessions
 from app.rules.errors import Refused
 from app.rules.principal import Principal
 from app.rules.roles import ADMIN, APPROVER, AUDITOR
@@ -61,6 +61,17 @@ class AuthState(rx.State):
 
     def _refused(self, exc: Refused) -> None:
         self.error, self.notice = exc.message, ""
+
+    def _download(self, role: str, decision_id):
+        """A decision PDF through the socket, never from a public folder; the rule checks who may."""
+        principal = self._principal(role)
+        if principal is None:
+            return self._exit()
+        try:
+            number, pdf = decisions.pdf_for(principal, to_int(decision_id))
+        except Refused as exc:
+            return self._refused(exc)
+        return rx.download(data=pdf, filename=f"{number}.pdf", mime_type="application/pdf")
 
     @rx.event
     def clear_messages(self):

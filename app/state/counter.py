@@ -165,11 +165,4 @@ class CounterState(AuthState):
 
     @rx.event
     def download(self, decision_id: str):
-        principal = self._principal(APPROVER)
-        if principal is None:
-            return self._exit()
-        try:
-            number, pdf = decisions.pdf_for(principal, to_int(decision_id))
-        except Refused as exc:
-            return self._refused(exc)
-        return rx.download(data=pdf, filename=f"{number}.pdf", mime_type="application/pdf")
+        return self._download(APPROVER, decision_id)
