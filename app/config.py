@@ -27,6 +27,10 @@ class Settings:
     session_max_hours: int
     challenge_ttl_seconds: int
     enrollment_ttl_hours: int
+    step_up_minutes: int
+    signin_window_minutes: int
+    signin_max_failures_per_client: int
+    signin_max_failures_per_officer: int
 
     @property
     def pdf_dir(self) -> Path:
@@ -54,6 +58,10 @@ def load_settings() -> Settings:
         session_max_hours=_int("APP_SESSION_MAX_HOURS", 10),
         challenge_ttl_seconds=_int("APP_CHALLENGE_TTL_SECONDS", 120),
         enrollment_ttl_hours=_int("APP_ENROLLMENT_TTL_HOURS", 24),
+        step_up_minutes=_int("APP_STEP_UP_MINUTES", 5),
+        signin_window_minutes=_int("APP_SIGNIN_WINDOW_MINUTES", 15),
+        signin_max_failures_per_client=_int("APP_SIGNIN_MAX_FAILURES_PER_CLIENT", 20),
+        signin_max_failures_per_officer=_int("APP_SIGNIN_MAX_FAILURES_PER_OFFICER", 5),
     )
 
 

@@ -45,8 +45,8 @@ def main() -> None:
 
     _reset_database()
     load_demo_data()
-    admin, _ = flows.enroll_admin()
-    key = flows.register_key(admin, "S001")
+    admin, admin_key = flows.enroll_admin()
+    key = flows.register_key(admin, admin_key, "S001")
     approver = flows.sign_in("S001", key)
     renderer.warm_up()
     flows.sign_case(approver, key, flows.accept_case(approver))  # warm-up decision

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import Item, Officer
-from app.rules import cases, decisions, keys, sessions
+from app.rules import cases, decisions, keys, sessions, stepup
 from tests.softkey import SoftKey
 
 VALID_ID = "11010519491231002X"
@@ -38,7 +38,13 @@ def item_id(code: str) -> int:
         return s.exec(select(Item).where(Item.code == code)).one().id
 
 
-def register_key(admin: sessions.Principal, staff_no: str) -> SoftKey:
+def step_up(admin: sessions.Principal, admin_key: SoftKey) -> None:
+    challenge_id, options = stepup.begin(admin)
+    stepup.finish(admin, challenge_id, admin_key.get(options))
+
+
+def register_key(admin: sessions.Principal, admin_key: SoftKey, staff_no: str) -> SoftKey:
+    step_up(admin, admin_key)
     challenge_id, options = keys.begin_key_registration(admin, officer_id(staff_no))
     key = SoftKey()
     keys.finish_key_registration(admin, challenge_id, key.create(options))
@@ -61,3 +67,40 @@ def conditions(case) -> list[int]:
 def sign_case(approver: sessions.Principal, key: SoftKey, case):
     request = decisions.prepare(approver, case.id, conditions(case))
     return decisions.complete(approver, request.challenge_id, key.get(request.options_json))
+
+
+def business_snapshot() -> dict:
+    """Everything a refused action must leave unchanged (the audit log gets its refusal record)."""
+    from sqlmodel import func
+
+    from app.models import (Authorization, Case, Decision, DocumentNumber, DocumentSequence, LoginSession,
+                            SecurityKey)
+
+    with transaction() as s:
+        counts = {m.__name__: s.exec(select(func.count()).select_from(m)).one()
+                  for m in (Case, Decision, DocumentNumber, Authorization, SecurityKey)}
+        counts["cases"] = sorted((c.id, c.state) for c in s.exec(select(Case)))
+        counts["keys"] = sorted((k.id, k.status, k.sign_count) for k in s.exec(select(SecurityKey)))
+        counts["sequences"] = sorted((q.key, q.last) for q in s.exec(select(DocumentSequence)))
+        counts["sessions"] = sorted((x.id, x.ended_at is None) for x in s.exec(select(LoginSession)))
+    return counts
+
+
+def assert_refused(fn, code: str, audited: bool = True):
+    """fn is refused with `code`, changes nothing, and (if audited) leaves a refusal record."""
+    import pytest
+
+    from app.models import AuditEvent
+    from app.rules.errors import Refused
+
+    before = business_snapshot()
+    with pytest.raises(Refused) as exc:
+        fn()
+    assert exc.value.code == code, exc.value
+    assert exc.value.message  # a Chinese reason for the officer
+    assert business_snapshot() == before
+    if audited:
+        with transaction() as s:
+            last = s.exec(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert last.action == "refused" and last.details["code"] == code, last
+    return exc.value

@@ -2,11 +2,12 @@
 
 from app.models.audit import AuditEvent
 from app.models.cases import Case, Decision, DocumentNumber, DocumentSequence
-from app.models.keys import EnrollmentToken, LoginSession, SecurityKey, WebAuthnChallenge
+from app.models.keys import (AttestationPolicy, EnrollmentToken, LoginSession, SecurityKey, SignInAttempt,
+                              WebAuthnChallenge)
 from app.models.org import Authorization, Category, Department, Item, Officer
 
 __all__ = [
-    "AuditEvent", "Authorization", "Case", "Category", "Decision", "Department",
+    "AttestationPolicy", "AuditEvent", "Authorization", "Case", "Category", "Decision", "Department",
     "DocumentNumber", "DocumentSequence", "EnrollmentToken", "Item", "LoginSession",
-    "Officer", "SecurityKey", "WebAuthnChallenge",
+    "Officer", "SecurityKey", "SignInAttempt", "WebAuthnChallenge",
 ]

@@ -28,6 +28,8 @@ class SecurityKey(SQLModel, table=True):
     registered_at: datetime = Field(default_factory=utcnow)
     last_used_at: Optional[datetime] = None
     status: str = Field(default="active", max_length=16)  # active | revoked | suspect
+    attestation_object: bytes = bytes_field()  # verbatim, so a model can be suspended later
+    suspect_at: Optional[datetime] = None
     revoked_at: Optional[datetime] = None
     revoked_by: Optional[int] = Field(default=None, foreign_key="officer.id")
     revoke_reason: Optional[str] = None
@@ -73,3 +75,31 @@ class LoginSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow)
     ended_at: Optional[datetime] = None
     end_reason: Optional[str] = None
+    stepped_up_at: Optional[datetime] = None  # last fresh assertion by this officer, for admin power
+    stepped_up_key_id: Optional[int] = Field(default=None, foreign_key="security_key.id")
+
+
+class SignInAttempt(SQLModel, table=True):
+    """Every sign-in attempt, for rate limiting per client and per officer."""
+
+    __tablename__ = "signin_attempt"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    client: str = Field(max_length=100, index=True)
+    staff_no: str = Field(max_length=64, index=True)
+    ok: bool = False
+    reason: Optional[str] = Field(default=None, max_length=64)
+
+
+class AttestationPolicy(SQLModel, table=True):
+    """Which key models may be registered. Each change is a new row; the newest is in force."""
+
+    __tablename__ = "attestation_policy"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    allowed_aaguids: list = json_field()  # empty = any key model
+    pinned_roots: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # aaguid -> [PEM]
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: Optional[int] = Field(default=None, foreign_key="officer.id")
+    reason: str = ""

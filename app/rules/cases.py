@@ -15,6 +15,7 @@ from app.rules.identity import normalize_id
 from app.rules.roles import APPROVER
 from app.rules.scope import active_authorization, covers, is_independent, items_in_scope
 from app.rules.principal import Principal
+from app.rules.refusals import audit_refusals
 from app.rules.workdays import add_workdays
 
 
@@ -49,6 +50,7 @@ def check_item_in_scope(session: Session, auth: Authorization, item: Item | None
     return item
 
 
+@audit_refusals("case.accept")
 def accept_new_case(principal: Principal, item_id: Any, applicant_name: Any, id_type: Any, id_number: Any,
                     materials_received: Any, no_conflict: Any) -> Case:
     """Open and accept in one step: only a complete application is accepted (六(一))."""

@@ -29,10 +29,11 @@ from app.rules import audit, clock, document_numbers
 from app.rules.canonical import canonical_json
 from app.rules.cases import _int_list, own_case
 from app.rules.errors import refuse
-from app.rules.keys import mark_suspect
+from app.rules.key_state import mark_suspect
 from app.rules.roles import APPROVER, AUDITOR
 from app.rules.scope import authorization_state, covers, exclusions, scope_digest
 from app.rules.principal import Principal
+from app.rules.refusals import audit_refusals
 from app.signing import webauthn
 from app.signing.document import decision_html
 from app.signing.evidence import NONCE_BYTES, PAYLOAD_FORMAT, attach_evidence, build_evidence, key_fingerprint
@@ -102,6 +103,7 @@ def _write_file(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+@audit_refusals("decision.prepare")
 def prepare(principal: Principal, case_id: Any, conditions_met: Any) -> SigningRequest:
     """Blocking (renders the PDF): call from a worker thread."""
     met = _int_list(conditions_met)
@@ -144,6 +146,7 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any) -> SigningR
     return SigningRequest(challenge_id, options, number)
 
 
+@audit_refusals("decision.sign")
 def complete(principal: Principal, challenge_id: Any, response: Any) -> Decision:
     """Verify the assertion and store the signed decision, all or nothing."""
     assertion = webauthn.parse_assertion(response)

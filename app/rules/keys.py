@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import timedelta
-from typing import Any, Optional
+from typing import Any
 
 from fido2.utils import websafe_encode
 from sqlalchemy import update
@@ -16,14 +17,16 @@ from sqlmodel import Session, select
 
 from app.config import settings
 from app.db import transaction
-from app.models import EnrollmentToken, Officer, SecurityKey
+from app.models import AttestationPolicy, EnrollmentToken, Officer, SecurityKey
 from app.models.base import utcnow
 from app.rules import audit, clock
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.roles import ADMIN, APPROVER, validate_roles
 from app.rules.scope import active_authorization, scope_digest
-from app.signing import webauthn
+from app.rules import stepup
+from app.rules.refusals import audit_refusals
+from app.signing import attestation, webauthn
 
 
 def new_user_handle() -> str:
@@ -70,17 +73,21 @@ def _enrollment_token(session: Session, token: Any) -> EnrollmentToken:
     return row
 
 
+@audit_refusals("enroll.begin")
 def begin_enrollment(token: Any) -> tuple[str, str, str]:
     """(challenge id, creation options JSON, officer name) for the enrollment page."""
     with transaction() as session:
         row = _enrollment_token(session, token)
         officer = session.get(Officer, row.officer_id)
-        options, state = webauthn.begin_registration(officer.user_handle, officer.staff_no, officer.name, [])
+        conveyance = attestation.conveyance(attestation.current_policy(session))
+        options, state = webauthn.begin_registration(officer.user_handle, officer.staff_no, officer.name, [],
+                                                     conveyance)
         challenge_id = webauthn.store_challenge(session, "enroll", state, officer.id,
                                                 {"token_sha256": row.token_sha256})
     return challenge_id, options, officer.name
 
 
+@audit_refusals("enroll.finish")
 def finish_enrollment(token: Any, challenge_id: Any, response: Any) -> Officer:
     with transaction() as session:
         row = _enrollment_token(session, token)
@@ -96,35 +103,41 @@ def finish_enrollment(token: Any, challenge_id: Any, response: Any) -> Officer:
         if claimed != 1:
             raise refuse("enroll.token_used", "该注册链接已使用过，不能再次使用")
         officer = session.get(Officer, row.officer_id)
-        _store_key(session, officer, auth_data, registration, response, officer.id, None)
+        _store_key(session, officer, auth_data, registration, response, officer.id, None, {})
     return officer
 
 
+@audit_refusals("key.register.begin")
 def begin_key_registration(admin: Principal, officer_id: Any) -> tuple[str, str]:
-    """Start registering a key for an officer, in person, in the admin's browser."""
+    """Start registering a key for an officer, in person, in the admin's browser (after step-up)."""
     admin.require(ADMIN)
     if not isinstance(officer_id, int) or isinstance(officer_id, bool):
         raise refuse("input.invalid", "参数无效")
     with transaction() as session:
+        stepup.require_fresh(session, admin)
         officer = session.get(Officer, officer_id)
         if officer is None or officer.status != "active":
             raise refuse("officer.unknown", "人员不存在或已退出")
         _authorization_for_key(session, officer)
         existing = [k.credential_id for k in session.exec(
             select(SecurityKey).where(SecurityKey.officer_id == officer.id)).all()]
-        options, state = webauthn.begin_registration(officer.user_handle, officer.staff_no, officer.name, existing)
+        options, state = webauthn.begin_registration(officer.user_handle, officer.staff_no, officer.name, existing,
+                                                     attestation.conveyance(attestation.current_policy(session)))
         challenge_id = webauthn.store_challenge(session, "register", state, admin.officer_id, {"officer_id": officer.id})
     return challenge_id, options
 
 
+@audit_refusals("key.register.finish")
 def finish_key_registration(admin: Principal, challenge_id: Any, response: Any) -> SecurityKey:
     admin.require(ADMIN)
     challenge = webauthn.consume_challenge(challenge_id, "register", admin.officer_id)
     auth_data, registration = webauthn.complete_registration(challenge.state, response)
     with transaction() as session:
+        proof = stepup.require_fresh(session, admin)
         officer = session.get(Officer, challenge.context["officer_id"])
         authorization = _authorization_for_key(session, officer)
-        return _store_key(session, officer, auth_data, registration, response, admin.officer_id, authorization)
+        return _store_key(session, officer, auth_data, registration, response, admin.officer_id, authorization,
+                          proof)
 
 
 def _authorization_for_key(session: Session, officer: Officer):
@@ -143,8 +156,10 @@ def _transports(raw_response: dict) -> list[str]:
 
 
 def _store_key(session: Session, officer: Officer, auth_data, registration, raw_response: dict,
-               registered_by: int, authorization) -> SecurityKey:
+               registered_by: int, authorization, step_up: dict) -> SecurityKey:
     credential = auth_data.credential_data
+    attestation.check(attestation.current_policy(session), registration.response.attestation_object,
+                      registration.response.client_data.hash)
     if session.exec(select(SecurityKey).where(SecurityKey.credential_id == credential.credential_id)).first():
         raise refuse("key.duplicate", "该密钥已登记过")
     key = SecurityKey(
@@ -152,6 +167,7 @@ def _store_key(session: Session, officer: Officer, auth_data, registration, raw_
         aaguid=str(credential.aaguid), attestation_format=registration.response.attestation_object.fmt,
         transports=_transports(raw_response),
         sign_count=auth_data.counter, registered_by=registered_by,
+        attestation_object=bytes(registration.response.attestation_object),
         authorization_id=authorization.id if authorization else None,
         scope_digest=scope_digest(authorization) if authorization else None)
     session.add(key)
@@ -159,46 +175,84 @@ def _store_key(session: Session, officer: Officer, auth_data, registration, raw_
     audit.record(session, "key.registered", f"key:{key.id}", registered_by, officer_id=officer.id,
                  credential_id=websafe_encode(key.credential_id), aaguid=key.aaguid,
                  attestation_format=key.attestation_format, authorization_id=key.authorization_id,
-                 scope_digest=key.scope_digest)
+                 scope_digest=key.scope_digest, **step_up)
     return key
 
 
+def _reason(reason: Any, message: str) -> str:
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise refuse("input.reason_missing", message)
+    return reason[:500]
+
+
+@audit_refusals("key.revoke")
 def revoke_key(admin: Principal, key_id: Any, reason: Any) -> SecurityKey:
     admin.require(ADMIN)
     if not isinstance(key_id, int) or isinstance(key_id, bool):
         raise refuse("input.invalid", "参数无效")
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if not reason:
-        raise refuse("key.revoke_reason_missing", "停用密钥必须填写原因")
+    reason = _reason(reason, "停用密钥必须填写原因")
     with transaction() as session:
+        proof = stepup.require_fresh(session, admin)
         key = session.get(SecurityKey, key_id)
         if key is None:
             raise refuse("key.unknown", "密钥不存在")
         if key.status == "revoked":
             raise refuse("key.already_revoked", "该密钥已停用")
         # The public key stays: signatures made before revoked_at remain verifiable.
-        key.status, key.revoked_at, key.revoked_by, key.revoke_reason = "revoked", utcnow(), admin.officer_id, reason[:500]
+        key.status, key.revoked_at, key.revoked_by, key.revoke_reason = "revoked", utcnow(), admin.officer_id, reason
         session.add(key)
-        audit.record(session, "key.revoked", f"key:{key.id}", admin.officer_id, officer_id=key.officer_id, reason=reason[:500])
+        audit.record(session, "key.revoked", f"key:{key.id}", admin.officer_id, officer_id=key.officer_id,
+                     reason=reason, **proof)
         return key
 
 
-def mark_suspect(key_id: int, stored: int, received: int) -> None:
+@audit_refusals("key.clear_suspect")
+def clear_suspect(admin: Principal, key_id: Any, reason: Any) -> SecurityKey:
+    """After checking with the holder (e.g. the key was never out of their hands), an admin may
+    let a suspect key work again; the stored counter stays, so a lower-counting clone still fails."""
+    admin.require(ADMIN)
+    if not isinstance(key_id, int) or isinstance(key_id, bool):
+        raise refuse("input.invalid", "参数无效")
+    reason = _reason(reason, "解除暂停必须填写核查结论")
     with transaction() as session:
+        proof = stepup.require_fresh(session, admin)
         key = session.get(SecurityKey, key_id)
-        if key is not None and key.status == "active":
-            key.status = "suspect"
-            session.add(key)
-        audit.record(session, "key.sign_count_regression", f"key:{key_id}", None,
-                     stored=stored, received=received)
+        if key is None or key.status != "suspect":
+            raise refuse("key.not_suspect", "该密钥不处于暂停状态")
+        key.status = "active"
+        session.add(key)
+        audit.record(session, "key.suspect_cleared", f"key:{key.id}", admin.officer_id, officer_id=key.officer_id,
+                     reason=reason, **proof)
+        return key
 
 
-def active_keys(session: Session, officer_id: int) -> list[SecurityKey]:
-    return list(session.exec(select(SecurityKey).where(SecurityKey.officer_id == officer_id,
-                                                       SecurityKey.status == "active")).all())
-
-
-def officer_by_staff_no(session: Session, staff_no: Any) -> Optional[Officer]:
-    if not isinstance(staff_no, str) or not staff_no.strip():
-        return None
-    return session.exec(select(Officer).where(Officer.staff_no == staff_no.strip())).first()
+@audit_refusals("attestation.policy")
+def set_attestation_policy(admin: Principal, allowed_aaguids: Any, pinned_roots: Any, reason: Any) -> None:
+    """A new policy row (the old ones stay). Empty allow list = any key model."""
+    admin.require(ADMIN)
+    reason = _reason(reason, "修改密钥型号策略必须填写原因")
+    if not isinstance(allowed_aaguids, list) or not all(isinstance(a, str) for a in allowed_aaguids):
+        raise refuse("input.invalid", "参数无效")
+    if not isinstance(pinned_roots, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(p, str) for p in v)
+            for k, v in pinned_roots.items()):
+        raise refuse("input.invalid", "参数无效")
+    aaguids = []
+    for raw in allowed_aaguids:
+        try:
+            aaguids.append(str(uuid.UUID(raw.strip())))
+        except ValueError:
+            raise refuse("attestation.bad_aaguid", f"AAGUID 格式错误：{raw[:40]}")
+    roots = {str(uuid.UUID(k)): v for k, v in pinned_roots.items() if k.strip()}
+    for aaguid in aaguids:
+        if not roots.get(aaguid):
+            raise refuse("attestation.root_missing", f"型号 {aaguid} 缺少受信任根证书")
+        for pem in roots[aaguid]:
+            attestation.pem_to_der(pem)
+    with transaction() as session:
+        proof = stepup.require_fresh(session, admin)
+        session.add(AttestationPolicy(allowed_aaguids=sorted(set(aaguids)), pinned_roots=roots,
+                                      created_by=admin.officer_id, reason=reason))
+        audit.record(session, "attestation.policy_changed", "attestation_policy", admin.officer_id,
+                     allowed_aaguids=sorted(set(aaguids)), reason=reason, **proof)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
+from typing import Any
 
 from sqlmodel import select
 
 from app.db import transaction
 from app.models import Authorization, Category, Officer, SecurityKey
+from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.roles import ADMIN
 from app.rules.scope import authorization_state
+from app.signing.attestation import current_policy
 
 
 def officers_overview(principal: Principal, today: date):
@@ -37,3 +41,27 @@ def keys_overview(principal: Principal):
     with transaction() as session:
         return list(session.exec(select(SecurityKey, Officer).join(Officer, SecurityKey.officer_id == Officer.id)
                                  .order_by(SecurityKey.id.desc())).all())
+
+
+def attestation_policy(principal: Principal):
+    principal.require(ADMIN)
+    with transaction() as session:
+        return current_policy(session)
+
+
+def policy_with(principal: Principal, aaguid: Any, root_pem: Any, reset: bool) -> tuple[list, dict]:
+    """The allow list and roots after adding one model to the current policy (or none, on reset)."""
+    policy = attestation_policy(principal)
+    if reset:
+        return [], {}
+    if not isinstance(aaguid, str) or not isinstance(root_pem, str) or not aaguid.strip() or not root_pem.strip():
+        raise refuse("attestation.model_incomplete", "请填写型号 AAGUID 及其根证书（PEM）")
+    try:
+        model = str(uuid.UUID(aaguid.strip()))
+    except ValueError:
+        raise refuse("attestation.bad_aaguid", f"AAGUID 格式错误：{aaguid.strip()[:40]}")
+    allowed = list(policy.allowed_aaguids) if policy else []
+    roots = {k: list(v) for k, v in (policy.pinned_roots if policy else {}).items()}
+    allowed.append(model)
+    roots.setdefault(model, []).append(root_pem.strip())
+    return allowed, roots

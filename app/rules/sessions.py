@@ -12,21 +12,56 @@ from typing import Any, Optional
 
 from fido2.utils import websafe_encode
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import func, select
 
 from app.config import settings
 from app.db import transaction
-from app.models import Authorization, LoginSession, Officer, SecurityKey, WebAuthnChallenge
+from app.models import Authorization, LoginSession, Officer, SecurityKey, SignInAttempt, WebAuthnChallenge
 from app.models.base import utcnow
 from app.rules import audit, clock
 from app.rules.errors import Refused, refuse
-from app.rules.keys import active_keys, mark_suspect, officer_by_staff_no
+from app.rules.key_state import active_keys, mark_suspect, officer_by_staff_no
 from app.rules.principal import Principal
+from app.rules.refusals import audit_refusals
 from app.rules.scope import authorization_state
 from app.signing import webauthn
 
 
-def begin_sign_in(staff_no: Any) -> tuple[str, str]:
+def _check_rate(client: str, staff_no: str) -> None:
+    """Too many failures from this client, or against this officer's keys, in the window: wait."""
+    since = utcnow() - timedelta(minutes=settings.signin_window_minutes)
+    failed = select(func.count()).select_from(SignInAttempt).where(SignInAttempt.ok == False,  # noqa: E712
+                                                                   SignInAttempt.at > since)
+    with transaction() as session:
+        by_client = session.exec(failed.where(SignInAttempt.client == client)).one()
+        by_officer = session.exec(failed.where(SignInAttempt.staff_no == staff_no)).one()
+    if by_client >= settings.signin_max_failures_per_client or by_officer >= settings.signin_max_failures_per_officer:
+        raise refuse("signin.rate_limited", f"登录失败次数过多，请 {settings.signin_window_minutes} 分钟后再试")
+
+
+def _record_attempt(client: str, staff_no: str, ok: bool, reason: str | None = None) -> None:
+    with transaction() as session:
+        session.add(SignInAttempt(client=client[:100], staff_no=staff_no[:64], ok=ok, reason=reason))
+
+
+def _attempt(client: str, staff_no: str, fn):
+    """Run one step of a sign-in, recording a failure against the client and the officer."""
+    try:
+        return fn()
+    except Refused as exc:
+        if exc.code != "signin.rate_limited":
+            _record_attempt(client, staff_no, False, exc.code)
+        raise
+
+
+@audit_refusals("signin.begin")
+def begin_sign_in(staff_no: Any, client: str = "") -> tuple[str, str]:
+    staff_no = staff_no.strip()[:64] if isinstance(staff_no, str) else ""
+    _check_rate(client, staff_no)
+    return _attempt(client, staff_no, lambda: _begin_sign_in(staff_no, client))
+
+
+def _begin_sign_in(staff_no: str, client: str) -> tuple[str, str]:
     with transaction() as session:
         officer = officer_by_staff_no(session, staff_no)
         if officer is None or officer.status != "active":
@@ -35,15 +70,24 @@ def begin_sign_in(staff_no: Any) -> tuple[str, str]:
         if not keys:
             raise refuse("signin.no_key", "该工号没有可用的安全密钥，请联系工作组登记")
         options, state = webauthn.begin_assertion([k.credential_id for k in keys])
-        challenge_id = webauthn.store_challenge(session, "signin", state, officer.id)
+        challenge_id = webauthn.store_challenge(session, "signin", state, officer.id,
+                                                {"client": client, "staff_no": staff_no})
     return challenge_id, options
 
 
+@audit_refusals("signin.finish")
 def finish_sign_in(challenge_id: Any, response: Any) -> Principal:
-    assertion = webauthn.parse_assertion(response)
     with transaction() as session:
         pending = session.get(WebAuthnChallenge, challenge_id) if isinstance(challenge_id, str) else None
         officer_id = pending.officer_id if pending else None
+        client, staff_no = (pending.context.get("client", ""), pending.context.get("staff_no", "")) if pending else ("", "")
+    principal = _attempt(client, staff_no, lambda: _finish_sign_in(challenge_id, response, officer_id))
+    _record_attempt(client, staff_no, True)
+    return principal
+
+
+def _finish_sign_in(challenge_id: Any, response: Any, officer_id: int | None) -> Principal:
+    assertion = webauthn.parse_assertion(response)
     challenge = webauthn.consume_challenge(challenge_id, "signin", officer_id)
     try:
         with transaction() as session:

@@ -37,8 +37,10 @@ FIDO_ERRORS = {
 }
 
 
-def fido_server() -> Fido2Server:
-    server = Fido2Server({"id": settings.rp_id, "name": settings.rp_name}, attestation="none",
+def fido_server(attestation: str = "none") -> Fido2Server:
+    # Attestation statements are checked by app.signing.attestation, not by fido2 (which would
+    # silently ignore them without a verifier).
+    server = Fido2Server({"id": settings.rp_id, "name": settings.rp_name}, attestation=attestation,
                          verify_origin=lambda origin: origin == settings.origin)
     server.timeout = 60000  # without one, get() waits forever when no key is plugged in
     return server
@@ -137,8 +139,8 @@ def _descriptors(credential_ids: list[bytes]) -> list[PublicKeyCredentialDescrip
 
 
 def begin_registration(user_handle: str, name: str, display_name: str,
-                       existing: list[bytes]) -> tuple[str, dict]:
-    options, state = fido_server().register_begin(
+                       existing: list[bytes], attestation: str = "none") -> tuple[str, dict]:
+    options, state = fido_server(attestation).register_begin(
         {"id": bytes.fromhex(user_handle), "name": name, "displayName": display_name},
         credentials=_descriptors(existing),
         user_verification="required", resident_key_requirement="discouraged")

@@ -8,7 +8,7 @@ from typing import Optional
 
 import reflex as rx
 
-from app.rules import decisions, sessions
+from app.rules import decisions, sessions, stepup
 from app.rules.errors import Refused
 from app.rules.principal import Principal
 from app.rules.roles import ADMIN, APPROVER, AUDITOR
@@ -23,12 +23,18 @@ def to_int(value) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
 
 
+# Actions that resume after a step-up: name -> event handler. Filled by the states that hold admin
+# power; the name comes from the server, never from the client.
+STEP_UP_ACTIONS: dict = {}
+
 HOME_BY_ROLE = ((APPROVER, "/counter"), (ADMIN, "/roster"), (AUDITOR, "/audits"))
 
 
 class AuthState(rx.State):
     _session_id: str = ""
     _signin_challenge: str = ""
+    _stepup_challenge: str = ""
+    _pending_action: dict = {}
     officer_name: str = ""
     staff_no: str = ""
     roles: list[str] = []
@@ -73,6 +79,40 @@ class AuthState(rx.State):
             return self._refused(exc)
         return rx.download(data=pdf, filename=f"{number}.pdf", mime_type="application/pdf")
 
+    def _ask_step_up(self, exc: Refused, action: str, *args):
+        """On 'step-up required', ask for the officer's own key, then resume the action."""
+        if exc.code != "stepup.required" or action not in STEP_UP_ACTIONS:
+            return self._refused(exc)
+        principal = self._principal()
+        if principal is None:
+            return self._exit()
+        try:
+            self._stepup_challenge, options = stepup.begin(principal)
+        except Refused as refusal:
+            return self._refused(refusal)
+        self._pending_action = {"action": action, "args": list(args)}
+        self.error, self.notice, self.busy = "", "此操作需要您本人再次确认：请触碰您的安全密钥并输入 PIN", True
+        return rx.call_script(get_script(options), callback=AuthState.finish_step_up)
+
+    @rx.event
+    def finish_step_up(self, result: dict):
+        self.busy = False
+        challenge_id, self._stepup_challenge = self._stepup_challenge, ""
+        pending, self._pending_action = self._pending_action, {}
+        message = browser_error(result)
+        if message:
+            self.error, self.notice = message, ""
+            return
+        principal = self._principal()
+        if principal is None:
+            return self._exit()
+        try:
+            stepup.finish(principal, challenge_id, result["response"])
+        except Refused as exc:
+            return self._refused(exc)
+        handler = STEP_UP_ACTIONS.get(pending.get("action"))
+        return handler(*pending["args"]) if handler else None
+
     @rx.event
     def clear_messages(self):
         self.error, self.notice = "", ""
@@ -82,7 +122,8 @@ class AuthState(rx.State):
         self.error, self.notice = "", ""
         staff_no = form_data.get("staff_no") if isinstance(form_data, dict) else None
         try:
-            self._signin_challenge, options = sessions.begin_sign_in(staff_no)
+            client = self.router.session.client_ip or self.router.session.client_token
+            self._signin_challenge, options = sessions.begin_sign_in(staff_no, client)
         except Refused as exc:
             return self._refused(exc)
         self.busy = True

@@ -1,7 +1,7 @@
-"""The working group's roster: officers, their authorizations and keys; register and revoke keys."""
+"""The working group's roster: officers, authorizations and keys; register, revoke and clear
+keys; the key-model (attestation) policy. Every action needs a fresh step-up of the admin."""
 
 from __future__ import annotations
-
 
 import reflex as rx
 
@@ -9,18 +9,24 @@ from app.rules import clock, keys, roster
 from app.rules.clock import local
 from app.rules.errors import Refused
 from app.rules.roles import ADMIN, ROLE_NAMES
-from app.state.auth import AuthState, to_int
+from app.state.auth import STEP_UP_ACTIONS, AuthState, to_int
 from app.state.webauthn_js import browser_error, create_script
 
-KEY_STATUS = {"active": "有效", "revoked": "已停用", "suspect": "疑似复制，已暂停"}
+KEY_STATUS = {"active": "有效", "revoked": "已停用", "suspect": "计数器异常（疑似被复制），已暂停"}
 AUTH_STATE = {"active": "有效", "expired": "已到期", "revoked": "已撤销", "pending": "未生效", "none": "无"}
 
+
+def _form(form_data) -> dict:
+    return form_data if isinstance(form_data, dict) else {}
 
 
 class RosterState(AuthState):
     _register_challenge: str = ""
     officers: list[dict[str, str]] = []
     keys: list[dict[str, str]] = []
+    suspects: list[str] = []
+    policy_models: list[str] = []
+    policy_since: str = ""
 
     def _reload(self, principal) -> None:
         today = clock.today()
@@ -29,12 +35,18 @@ class RosterState(AuthState):
                           "authorization": AUTH_STATE[state] + (f"（至 {auth.valid_until}）" if auth else ""),
                           "scope": scope, "keys": str(n_keys)}
                          for o, auth, state, scope, n_keys in roster.officers_overview(principal, today)]
+        key_rows = roster.keys_overview(principal)
         self.keys = [{"id": str(k.id), "officer": f"{o.name}（{o.staff_no}）", "aaguid": k.aaguid,
-                      "status": KEY_STATUS.get(k.status, k.status), "active": "1" if k.status == "active" else "",
+                      "status": KEY_STATUS.get(k.status, k.status), "state": k.status,
                       "registered_at": local(k.registered_at),
                       "bound": f"授权 #{k.authorization_id}" if k.authorization_id else "仅登录",
                       "reason": k.revoke_reason or ""}
-                     for k, o in roster.keys_overview(principal)]
+                     for k, o in key_rows]
+        self.suspects = [f"{o.name}（{o.staff_no}）的密钥 {k.id}，{local(k.suspect_at) if k.suspect_at else ''}"
+                         for k, o in key_rows if k.status == "suspect"]
+        policy = roster.attestation_policy(principal)
+        self.policy_models = list(policy.allowed_aaguids) if policy else []
+        self.policy_since = local(policy.created_at) if policy else ""
 
     @rx.event
     def load(self):
@@ -53,7 +65,7 @@ class RosterState(AuthState):
         try:
             self._register_challenge, options = keys.begin_key_registration(principal, to_int(officer_id))
         except Refused as exc:
-            return self._refused(exc)
+            return self._ask_step_up(exc, "roster.register", officer_id)
         self.busy = True
         self.notice = "请本人插入其安全密钥，设置或输入 PIN 并触碰"
         return rx.call_script(create_script(options), callback=RosterState.finish_register)
@@ -77,16 +89,44 @@ class RosterState(AuthState):
         holder = next(o for o in self.officers if o["id"] == str(key.officer_id))
         self.notice = f"已为 {holder['name']}（{holder['staff_no']}）登记密钥（编号 {key.id}）"
 
-    @rx.event
-    def revoke(self, form_data: dict):
+    def _key_action(self, action: str, form_data, rule, done: str):
         self.error, self.notice = "", ""
         principal = self._principal(ADMIN)
         if principal is None:
             return self._exit()
-        form = form_data if isinstance(form_data, dict) else {}
+        form = _form(form_data)
         try:
-            key = keys.revoke_key(principal, to_int(form.get("key_id")), form.get("reason"))
+            key = rule(principal, to_int(form.get("key_id")), form.get("reason"))
         except Refused as exc:
-            return self._refused(exc)
-        self.notice = f"密钥 {key.id} 已停用"
+            return self._ask_step_up(exc, action, form)
+        self.notice = done.format(key.id)
         self._reload(principal)
+
+    @rx.event
+    def revoke(self, form_data: dict):
+        return self._key_action("roster.revoke", form_data, keys.revoke_key, "密钥 {} 已停用")
+
+    @rx.event
+    def clear_suspect(self, form_data: dict):
+        return self._key_action("roster.clear_suspect", form_data, keys.clear_suspect, "密钥 {} 已解除暂停")
+
+    @rx.event
+    def save_policy(self, form_data: dict):
+        """Add one key model (AAGUID + root certificate) to the allow list, or reset to any model."""
+        self.error, self.notice = "", ""
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        form = _form(form_data)
+        try:
+            allowed, roots = roster.policy_with(principal, form.get("aaguid"), form.get("root_pem"),
+                                                form.get("mode") == "any")
+            keys.set_attestation_policy(principal, allowed, roots, form.get("reason"))
+        except Refused as exc:
+            return self._ask_step_up(exc, "roster.policy", form)
+        self.notice = "密钥型号策略已更新"
+        self._reload(principal)
+
+
+STEP_UP_ACTIONS.update({"roster.register": RosterState.begin_register, "roster.revoke": RosterState.revoke,
+                        "roster.clear_suspect": RosterState.clear_suspect, "roster.policy": RosterState.save_policy})

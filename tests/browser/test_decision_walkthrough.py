@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import Decision, SecurityKey
+from app.models import AuditEvent, Decision, SecurityKey
 from tests.flows import VALID_ID
 
 pytestmark = pytest.mark.browser
@@ -117,7 +117,8 @@ def test_direct_signing_event_outside_scope_is_refused(key_browser):
     from app.state.counter import CounterState
     from tests.browser.hostile import send_events
     from tests.flows import officer_id
-    from tests.unit.test_scope_refusals import forged_case, snapshot
+    from tests.flows import business_snapshot
+    from tests.unit.test_scope_refusals import forged_case
 
     page, origin = key_browser.page, key_browser.origin
     sign_in(page, origin, "A001", "/roster")  # the admin's key was enrolled by the walkthrough above
@@ -125,11 +126,14 @@ def test_direct_signing_event_outside_scope_is_refused(key_browser):
     sign_out(page)
     sign_in(page, origin, "S002", "/counter")
     case = forged_case(Principal("", officer_id("S002"), 0, "", "S002", ("approver",)), "370303-SCZT-001")
-    before = snapshot()
+    before = business_snapshot()
     state = CounterState.get_full_name()
     replies = send_events(page, origin, [
         (f"{state}.open_case", {"case_id": str(case.id)}, case.case_no),
         (f"{state}.start_signing", {"form_data": {f"condition-{i}": "on" for i in range(3)}}, "超出"),
     ])
     assert "超出密钥的授权范围" in replies
-    assert snapshot() == before  # no case, decision, 文号, challenge or audit event written
+    assert business_snapshot() == before  # no case, decision, 文号 or key change
+    with transaction() as s:  # the refusal itself is on the record
+        last = s.exec(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert (last.action, last.details["code"]) == ("refused", "scope.item_outside")

@@ -55,13 +55,13 @@ def test_expired_enrollment_link_is_refused(db):
 
 
 def test_approver_without_active_authorization_gets_no_key(db):
-    admin, _ = flows.enroll_admin()
+    admin, admin_key = flows.enroll_admin()
     with transaction() as s:
         auth = s.exec(select(Authorization).where(Authorization.officer_id == flows.officer_id("S001"))).one()
         auth.revoked_at, auth.revoke_reason = utcnow(), "退出"
         s.add(auth)
     with pytest.raises(Refused) as exc:
-        flows.register_key(admin, "S001")
+        flows.register_key(admin, admin_key, "S001")
     assert exc.value.code == "key.no_authorization"
 
 

@@ -20,9 +20,9 @@ from tests import flows
 @pytest.fixture()
 def people(db):
     admin, admin_key = flows.enroll_admin()
-    approver_key = flows.register_key(admin, "S001")
+    approver_key = flows.register_key(admin, admin_key, "S001")
     approver = flows.sign_in("S001", approver_key)
-    return admin, approver, approver_key
+    return (admin, admin_key), approver, approver_key
 
 
 def count(model) -> int:
@@ -69,12 +69,7 @@ def test_document_numbers_are_sequential(people):
     assert [n.split("〕")[1] for n in numbers] == ["1号", "2号", "3号"]
 
 
-def _refused_without_change(fn, code: str):
-    before = (count(Decision), count(AuditEvent))
-    with pytest.raises(Refused) as exc:
-        fn()
-    assert exc.value.code == code, exc.value
-    assert (count(Decision), count(AuditEvent)) == before
+_refused_without_change = flows.assert_refused
 
 
 def test_reused_challenge_is_refused(people):
@@ -114,9 +109,10 @@ def test_sign_count_regression_marks_key_suspect(people):
 def test_revoked_key_stops_signing_and_session(people):
     from app.rules import keys, sessions
 
-    admin, approver, key = people
+    (admin, admin_key), approver, key = people
     case = flows.accept_case(approver)
     request = decisions.prepare(approver, case.id, flows.conditions(case))
+    flows.step_up(admin, admin_key)
     keys.revoke_key(admin, approver.key_id, "离岗")
     _refused_without_change(
         lambda: decisions.complete(approver, request.challenge_id, key.get(request.options_json)), "key.inactive")
