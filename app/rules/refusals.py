@@ -12,7 +12,8 @@ from app.rules.errors import Refused
 from app.rules.principal import Principal
 
 AUDITED_PREFIXES = ("key.", "authorization.", "webauthn.", "challenge.", "payload.", "scope.", "item.",
-                    "decision.", "document.", "signin.", "enroll.", "attestation.", "stepup.", "case.not_own")
+                    "decision.", "document.", "signin.", "enroll.", "attestation.", "stepup.", "case.not_own",
+                    "case.not_signable")
 
 F = TypeVar("F", bound=Callable)
 
