@@ -8,8 +8,9 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import Authorization, Category, Department, Item, Officer
-from app.rules import audit, clock
+from app.models import (Authorization, Category, Department, Item, ItemRevision, Officer, OfficerRevision,
+                        Qualification)
+from app.rules import audit, catalog, clock, roster
 from app.rules.keys import new_user_handle
 from app.rules.roles import ADMIN, APPROVER, AUDITOR
 
@@ -20,24 +21,24 @@ ITEMS = [
     dict(code="370303-SCZT-001", name="食品经营许可（仅销售预包装食品备案变更）", category="SCZT", department="SCZT",
          legal_basis="《中华人民共和国食品安全法》第三十五条",
          conditions=["申请人为依法登记的市场主体", "经营场所与登记住所一致", "申请材料真实、完整"],
-         materials=[{"name": "食品经营许可申请书", "form": "原件1份", "required": True},
-                    {"name": "营业执照", "form": "复印件1份", "required": True},
-                    {"name": "法定代表人身份证明", "form": "复印件1份", "required": True}],
+         materials=[{"name": "食品经营许可申请书", "originals": 1, "copies": 0, "required": True},
+                    {"name": "营业执照", "originals": 0, "copies": 1, "required": True},
+                    {"name": "法定代表人身份证明", "originals": 0, "copies": 1, "required": True}],
          statutory=20, promised=0, independent=True),
     dict(code="370303-SHSW-002", name="民办非企业单位名称变更登记", category="SHSW", department="SHSW",
          legal_basis="《民办非企业单位登记管理暂行条例》第十五条",
          conditions=["变更事项经理事会审议通过", "新名称符合命名规定"],
-         materials=[{"name": "变更登记申请表", "form": "原件1份", "required": True},
-                    {"name": "理事会决议", "form": "原件1份", "required": True}],
+         materials=[{"name": "变更登记申请表", "originals": 1, "copies": 0, "required": True},
+                    {"name": "理事会决议", "originals": 1, "copies": 0, "required": True}],
          statutory=20, promised=3, independent=True),
     dict(code="370303-WHLY-003", name="营业性演出许可（非首次）", category="WHLY", department="SHSW",
          legal_basis="《营业性演出管理条例》第十三条",
          conditions=["演出举办单位资质有效", "演出内容符合规定"],
-         materials=[{"name": "演出申请表", "form": "原件1份", "required": True}],
+         materials=[{"name": "演出申请表", "originals": 1, "copies": 0, "required": True}],
          statutory=20, promised=5, independent=True),
     dict(code="370303-SCZT-004", name="公共场所卫生许可（新办）", category="SCZT", department="SCZT",
          legal_basis="《公共场所卫生管理条例》第八条",
-         conditions=["场所卫生条件符合标准"], materials=[{"name": "卫生许可申请书", "form": "原件1份", "required": True}],
+         conditions=["场所卫生条件符合标准"], materials=[{"name": "卫生许可申请书", "originals": 1, "copies": 0, "required": True}],
          statutory=20, promised=10, independent=False, excl_site_inspection=True),
 ]
 
@@ -59,12 +60,18 @@ def load_demo_data() -> bool:
         cats = {c: Category(code=c, name=n) for c, n in CATEGORIES}
         session.add_all([*deps.values(), *cats.values()])
         session.flush()
+        items = []
         for spec in ITEMS:
             spec = dict(spec)
-            session.add(Item(code=spec.pop("code"), name=spec.pop("name"),
-                             category_id=cats[spec.pop("category")].id, department_id=deps[spec.pop("department")].id,
-                             statutory_limit_days=spec.pop("statutory"), promised_limit_days=spec.pop("promised"),
-                             **spec))
+            items.append(Item(code=spec.pop("code"), name=spec.pop("name"),
+                              category_id=cats[spec.pop("category")].id, department_id=deps[spec.pop("department")].id,
+                              statutory_limit_days=spec.pop("statutory"), promised_limit_days=spec.pop("promised"),
+                              consult_phone="0533-2180000", supervise_phone="0533-12345", **spec))
+        session.add_all(items)
+        session.flush()
+        for item in items:
+            session.add(ItemRevision(item_id=item.id, revision=1, snapshot=catalog.snapshot(session, item),
+                                     reason="演示数据"))
         officers = {}
         for staff_no, name, dep, roles, joined in OFFICERS:
             officers[staff_no] = Officer(staff_no=staff_no, name=name, department_id=deps[dep].id, roles=roles,
@@ -72,6 +79,17 @@ def load_demo_data() -> bool:
             session.add(officers[staff_no])
         session.flush()
         today = clock.today()
+        for staff_no, officer in officers.items():
+            session.add(OfficerRevision(officer_id=officer.id, snapshot=roster.officer_snapshot(officer),
+                                        reason="演示数据"))
+            if APPROVER in officer.roles:  # qualified per 四, so that the authorizations below are lawful
+                session.add_all([
+                    Qualification(officer_id=officer.id, kind="assessment", year=today.year - 1, grade="优秀",
+                                  note="演示数据"),
+                    Qualification(officer_id=officer.id, kind="training", on_date=today - timedelta(days=60),
+                                  title="政务服务事项办理业务培训", note="演示数据"),
+                    Qualification(officer_id=officer.id, kind="exam", on_date=today - timedelta(days=30),
+                                  title="独立审批员专门考试", passed=True, score="92", note="演示数据")])
         for staff_no, (categories, items) in SCOPES.items():
             session.add(Authorization(officer_id=officers[staff_no].id, scope_categories=categories,
                                       scope_items=items, valid_from=today,

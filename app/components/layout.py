@@ -6,7 +6,8 @@ from app.config import settings
 from app.rules.roles import ROLE_NAMES
 from app.state.auth import AuthState
 
-NAV = (("approver", "/counter", "审批窗口"), ("admin", "/roster", "人员与密钥"), ("auditor", "/audits", "评查"))
+NAV = (("approver", "/counter", "审批窗口"), ("admin", "/catalog", "事项清单"), ("admin", "/roster", "人员与密钥"),
+       ("admin", "/calendar", "节假日"), ("auditor", "/audits", "评查"))
 
 
 def messages() -> rx.Component:
@@ -46,3 +47,27 @@ def for_role(role: str, *children: rx.Component) -> rx.Component:
         ~AuthState.signed_in, rx.link("请先使用安全密钥登录", href="/"),
         rx.cond(AuthState.roles.contains(role), rx.fragment(*children),
                 rx.text(f"无权访问：此页面仅限{ROLE_NAMES[role]}使用。", id="denied", color="red")))
+
+
+def pager(state) -> rx.Component:
+    """Previous / next for a state with page_no, pages, total and a go_page(str) handler."""
+    return rx.hstack(
+        rx.button("上一页", size="1", variant="soft", disabled=state.page_no <= 1,
+                  on_click=state.go_page((state.page_no - 1).to_string())),
+        rx.text("第 ", state.page_no, " / ", state.pages, " 页，共 ", state.total, " 条", size="2"),
+        rx.button("下一页", size="1", variant="soft", disabled=state.page_no >= state.pages,
+                  on_click=state.go_page((state.page_no + 1).to_string())),
+        align="center")
+
+
+def field(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="2", weight="bold"), control, spacing="1", width="auto")
+
+
+def select_box(name: str, options, value_key: str, label_key: str, first: str = "",
+               default_value=None, **props) -> rx.Component:
+    """A native select over a list-of-dicts state var (works in forms and with Playwright)."""
+    return rx.el.select(
+        *([rx.el.option(first, value="")] if first else []),
+        rx.foreach(options, lambda o: rx.el.option(o[label_key], value=o[value_key])),
+        name=name, default_value=default_value, style={"padding": "6px", "min_width": "8em"}, **props)

@@ -4,10 +4,12 @@ from app.models.audit import AuditEvent
 from app.models.cases import Case, Decision, DocumentNumber, DocumentSequence
 from app.models.keys import (AttestationPolicy, EnrollmentToken, LoginSession, SecurityKey, SignInAttempt,
                               WebAuthnChallenge)
-from app.models.org import Authorization, Category, Department, Item, Officer
+from app.models.org import (Authorization, CalendarEntry, CalendarYear, Category, Department, Item, ItemRevision,
+                             Officer, OfficerRevision, Qualification)
 
 __all__ = [
-    "AttestationPolicy", "AuditEvent", "Authorization", "Case", "Category", "Decision", "Department",
+    "AttestationPolicy", "AuditEvent", "Authorization", "CalendarEntry", "CalendarYear", "ItemRevision",
+    "OfficerRevision", "Qualification", "Case", "Category", "Decision", "Department",
     "DocumentNumber", "DocumentSequence", "EnrollmentToken", "Item", "LoginSession",
     "Officer", "SecurityKey", "SignInAttempt", "WebAuthnChallenge",
 ]

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from typing import Optional
 
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import json_field, utcnow
@@ -30,13 +31,16 @@ class Item(SQLModel, table=True):
     name: str = Field(max_length=200)
     category_id: int = Field(foreign_key="category.id")
     department_id: int = Field(foreign_key="department.id")
-    item_type: str = Field(default="即办件", max_length=16)
+    item_type: str = Field(default="即办件", max_length=16)  # 办件类型: 即办件 | 承诺件
     legal_basis: str = ""
     conditions: list = json_field()  # 受理条件: one review checklist line each
-    materials: list = json_field()  # 申请材料: [{"name", "form", "required"}]
+    materials: list = json_field()  # 申请材料: [{"name", "originals", "copies", "required"}]
     statutory_limit_days: int = 20
     promised_limit_days: int = 0  # 0 = decided on the spot (当场办结)
     fee: str = "不收费"
+    handling_form: str = Field(default="窗口办理", max_length=100)  # 办理形式
+    consult_phone: str = Field(default="", max_length=50)
+    supervise_phone: str = Field(default="", max_length=50)
     excl_technical_review: bool = False
     excl_site_inspection: bool = False
     excl_expert_appraisal: bool = False
@@ -73,6 +77,83 @@ class Authorization(SQLModel, table=True):
     valid_until: date  # last day on which the authorization is in force
     granted_by: Optional[int] = Field(default=None, foreign_key="officer.id")
     granted_at: datetime = Field(default_factory=utcnow)
+    grant_reason: str = ""
+    renews_id: Optional[int] = Field(default=None, foreign_key="authorization.id")  # the one it continues
+    superseded_at: Optional[datetime] = None  # when a renewal took over
     revoked_at: Optional[datetime] = None
     revoked_by: Optional[int] = Field(default=None, foreign_key="officer.id")
     revoke_reason: Optional[str] = None
+
+
+class ItemRevision(SQLModel, table=True):
+    """Every version of an item, as it was: the catalog's history (三(三))."""
+
+    __tablename__ = "item_revision"
+    __table_args__ = (UniqueConstraint("item_id", "revision"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    revision: int
+    snapshot: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    changed_by: Optional[int] = Field(default=None, foreign_key="officer.id")
+    changed_at: datetime = Field(default_factory=utcnow)
+    reason: str = ""
+
+
+class OfficerRevision(SQLModel, table=True):
+    """Every version of an officer's roster entry (department, roles, status…)."""
+
+    __tablename__ = "officer_revision"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    officer_id: int = Field(foreign_key="officer.id", index=True)
+    snapshot: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    changed_by: Optional[int] = Field(default=None, foreign_key="officer.id")
+    changed_at: datetime = Field(default_factory=utcnow)
+    reason: str = ""
+
+
+class Qualification(SQLModel, table=True):
+    """资格记录 (四): routine assessment per year, training attended, special exam taken.
+    A correction is a new record that names the one it corrects."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    officer_id: int = Field(foreign_key="officer.id", index=True)
+    kind: str = Field(max_length=16)  # assessment | training | exam
+    year: Optional[int] = None  # assessment year
+    grade: Optional[str] = Field(default=None, max_length=16)  # 优秀 称职 基本称职 不称职
+    on_date: Optional[date] = None  # training or exam date
+    title: str = Field(default="", max_length=200)
+    passed: Optional[bool] = None
+    score: Optional[str] = Field(default=None, max_length=32)
+    corrects_id: Optional[int] = Field(default=None, foreign_key="qualification.id")
+    recorded_by: Optional[int] = Field(default=None, foreign_key="officer.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+    note: str = ""
+
+
+class CalendarEntry(SQLModel, table=True):
+    """An admin's entry in the holiday table: a holiday, a make-up working day (调休), or the
+    withdrawal of an earlier entry. The newest entry for a day wins; nothing is deleted."""
+
+    __tablename__ = "calendar_entry"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    day: date = Field(index=True)
+    kind: str = Field(max_length=16)  # holiday | workday | withdrawn
+    name: str = Field(default="", max_length=50)
+    created_by: Optional[int] = Field(default=None, foreign_key="officer.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    reason: str = ""
+
+
+class CalendarYear(SQLModel, table=True):
+    """An admin's statement that a year's official schedule has been entered in full."""
+
+    __tablename__ = "calendar_year"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    year: int = Field(index=True)
+    created_by: Optional[int] = Field(default=None, foreign_key="officer.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    note: str = ""

@@ -9,14 +9,13 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import Authorization, Case, Category, Decision, Item
 from app.models.base import utcnow
-from app.rules import audit, clock, personal_data
+from app.rules import audit, calendar, clock, personal_data
 from app.rules.errors import refuse
 from app.rules.identity import normalize_id
 from app.rules.roles import APPROVER
 from app.rules.scope import active_authorization, covers, is_independent, items_in_scope
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
-from app.rules.workdays import add_workdays
 
 
 def _int_list(value: Any) -> list[int]:
@@ -72,7 +71,7 @@ def accept_new_case(principal: Principal, item_id: Any, applicant_name: Any, id_
         if missing:
             raise refuse("case.materials_missing", f"材料不齐全，缺少：{'、'.join(missing)}")
         now = utcnow()
-        deadline, provisional = add_workdays(clock.today(), item.promised_limit_days)
+        deadline, provisional = calendar.deadline(session, clock.today(), item.promised_limit_days)
         case = Case(case_no="", item_id=item.id, item_revision=item.revision, approver_id=principal.officer_id,
                     applicant_name=name, applicant_id_type=id_type,
                     applicant_id_encrypted=personal_data.encrypt(id_number),

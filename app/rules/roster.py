@@ -1,46 +1,287 @@
-"""Read-only views of the roster for the working group."""
+"""The roster (四, 五): officers, their qualification records and eligibility, their history.
+Every change to an officer is a revision with author and reason; nothing is deleted."""
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import date
 from typing import Any
 
-from sqlmodel import select
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
 
 from app.db import transaction
-from app.models import Authorization, Category, Officer, SecurityKey
+from app.models import (Authorization, Category, Department, Officer, OfficerRevision, Qualification,
+                        SecurityKey)
+from app.rules import audit, clock, eligibility, stepup
+from app.rules.catalog import Page
 from app.rules.errors import refuse
+from app.rules.keys import new_user_handle
 from app.rules.principal import Principal
-from app.rules.roles import ADMIN
+from app.rules.refusals import audit_refusals
+from app.rules.roles import ADMIN, ROLE_NAMES, validate_roles
 from app.rules.scope import authorization_state
 from app.signing.attestation import current_policy
 
+GRADES = ("优秀", "称职", "基本称职", "不称职")
+QUALIFICATION_KINDS = {"assessment": "年度考核", "training": "业务培训", "exam": "专门考试"}
 
-def officers_overview(principal: Principal, today: date):
-    """(officer, latest authorization, its state, scope text, active key count) per officer."""
+
+def officer_snapshot(officer: Officer) -> dict:
+    return {"staff_no": officer.staff_no, "name": officer.name, "department_id": officer.department_id,
+            "joined_on": officer.joined_on.isoformat() if officer.joined_on else None,
+            "roles": list(officer.roles), "status": officer.status}
+
+
+def _reason(reason: Any) -> str:
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise refuse("input.reason_missing", "请填写原因")
+    return text[:500]
+
+
+def _date(value: Any, label: str, required: bool = True):
+    if value in (None, "") and not required:
+        return None
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise refuse("input.invalid_date", f"{label}须为日期（如 2024-09-01）")
+
+
+def _officer(session: Session, officer_id: Any) -> Officer:
+    if not isinstance(officer_id, int) or isinstance(officer_id, bool):
+        raise refuse("input.invalid", "参数无效")
+    officer = session.get(Officer, officer_id)
+    if officer is None:
+        raise refuse("officer.unknown", "人员不存在")
+    return officer
+
+
+def _officer_values(session: Session, fields: Any) -> dict:
+    if not isinstance(fields, dict):
+        raise refuse("input.invalid", "参数无效")
+    name = str(fields.get("name") or "").strip()
+    staff_no = str(fields.get("staff_no") or "").strip()
+    if not name or len(name) > 50:
+        raise refuse("officer.invalid", "请填写姓名（不超过 50 字）")
+    if not staff_no or len(staff_no) > 32:
+        raise refuse("officer.invalid", "请填写工号（不超过 32 字）")
+    department = session.exec(select(Department).where(Department.code == str(fields.get("department_code") or ""))).first()
+    if department is None:
+        raise refuse("officer.invalid", "请选择科室")
+    roles = fields.get("roles")
+    roles = [r for r in roles if isinstance(r, str)] if isinstance(roles, list) else []
+    return {"name": name, "staff_no": staff_no, "department_id": department.id,
+            "joined_on": _date(fields.get("joined_on"), "在职起始日期"), "roles": validate_roles(roles)}
+
+
+def _revise(session: Session, officer: Officer, admin: Principal, reason: str, action: str) -> None:
+    session.add(OfficerRevision(officer_id=officer.id, snapshot=officer_snapshot(officer),
+                                changed_by=admin.officer_id, reason=reason))
+    audit.record(session, action, f"officer:{officer.id}", admin.officer_id, reason=reason,
+                 **officer_snapshot(officer))
+
+
+@audit_refusals("officer.create")
+def create_officer(admin: Principal, fields: Any, reason: Any) -> Officer:
+    admin.require(ADMIN)
+    reason = _reason(reason)
+    with transaction() as session:
+        values = _officer_values(session, fields)
+        if session.exec(select(Officer).where(Officer.staff_no == values["staff_no"])).first():
+            raise refuse("officer.duplicate", f"工号 {values['staff_no']} 已存在")
+        officer = Officer(**values, user_handle=new_user_handle())
+        session.add(officer)
+        session.flush()
+        _revise(session, officer, admin, reason, "officer.created")
+        return officer
+
+
+@audit_refusals("officer.update")
+def update_officer(admin: Principal, officer_id: Any, fields: Any, reason: Any) -> Officer:
+    admin.require(ADMIN)
+    reason = _reason(reason)
+    with transaction() as session:
+        officer = _officer(session, officer_id)
+        values = _officer_values(session, fields)
+        if values["staff_no"] != officer.staff_no:
+            raise refuse("officer.staff_no_fixed", "工号不可修改")
+        if officer.status != "active":
+            raise refuse("officer.exited", "人员已退出")
+        if all(getattr(officer, k) == v for k, v in values.items()):
+            raise refuse("officer.unchanged", "内容没有变化")
+        for k, v in values.items():
+            setattr(officer, k, v)
+        session.add(officer)
+        _revise(session, officer, admin, reason, "officer.revised")
+        return officer
+
+
+@audit_refusals("officer.exit")
+def exit_officer(admin: Principal, officer_id: Any, reason: Any) -> Officer:
+    """退出: the account stops, authorizations are revoked and keys stop, all on the record."""
+    admin.require(ADMIN)
+    reason = _reason(reason)
+    with transaction() as session:
+        proof = stepup.require_fresh(session, admin)
+        officer = _officer(session, officer_id)
+        if officer.status != "active":
+            raise refuse("officer.exited", "人员已退出")
+        if officer.id == admin.officer_id:
+            raise refuse("officer.self_exit", "不能办理本人退出")
+        now = clock.now_beijing()
+        officer.status = "exited"
+        session.add(officer)
+        for auth in session.exec(select(Authorization).where(Authorization.officer_id == officer.id,
+                                                             Authorization.revoked_at.is_(None))):
+            auth.revoked_at, auth.revoked_by, auth.revoke_reason = now, admin.officer_id, f"人员退出：{reason}"
+            session.add(auth)
+        for key in session.exec(select(SecurityKey).where(SecurityKey.officer_id == officer.id,
+                                                          SecurityKey.status != "revoked")):
+            key.status, key.revoked_at, key.revoked_by, key.revoke_reason = "revoked", now, admin.officer_id, \
+                f"人员退出：{reason}"
+            session.add(key)
+        _revise(session, officer, admin, reason, "officer.exited")
+        audit.record(session, "officer.exit_step_up", f"officer:{officer.id}", admin.officer_id, **proof)
+        return officer
+
+
+@audit_refusals("qualification.add")
+def add_qualification(admin: Principal, officer_id: Any, fields: Any) -> Qualification:
+    """A new record; a correction names the record it replaces (corrects_id)."""
+    admin.require(ADMIN)
+    if not isinstance(fields, dict):
+        raise refuse("input.invalid", "参数无效")
+    kind = fields.get("kind")
+    if kind not in QUALIFICATION_KINDS:
+        raise refuse("qualification.invalid", "请选择记录类型")
+    record = Qualification(officer_id=0, kind=kind, note=str(fields.get("note") or "")[:500])
+    if kind == "assessment":
+        try:
+            record.year = int(str(fields.get("year") or "").strip())
+        except ValueError:
+            raise refuse("qualification.invalid", "请填写考核年度")
+        if fields.get("grade") not in GRADES:
+            raise refuse("qualification.invalid", f"考核等次须为{'、'.join(GRADES)}之一")
+        record.grade = fields["grade"]
+    else:
+        record.on_date = _date(fields.get("on_date"), "日期")
+        record.title = str(fields.get("title") or "").strip()[:200]
+        if not record.title:
+            raise refuse("qualification.invalid", "请填写培训或考试名称")
+        if record.on_date > clock.today():
+            raise refuse("qualification.invalid", "日期不能晚于今天")
+        if kind == "exam":
+            if fields.get("passed") not in ("yes", "no", True, False):
+                raise refuse("qualification.invalid", "请选择考试结果")
+            record.passed = fields.get("passed") in ("yes", True)
+            record.score = str(fields.get("score") or "").strip()[:32] or None
+    with transaction() as session:
+        officer = _officer(session, officer_id)
+        record.officer_id, record.recorded_by = officer.id, admin.officer_id
+        corrects = fields.get("corrects_id")
+        if corrects not in (None, ""):
+            old = session.get(Qualification, int(corrects)) if str(corrects).isdigit() else None
+            if old is None or old.officer_id != officer.id or old.kind != kind:
+                raise refuse("qualification.invalid", "被更正的记录不存在或类型不符")
+            record.corrects_id = old.id
+        session.add(record)
+        session.flush()
+        audit.record(session, "qualification.recorded", f"officer:{officer.id}", admin.officer_id,
+                     qualification_id=record.id, kind=kind, year=record.year, grade=record.grade,
+                     on_date=record.on_date.isoformat() if record.on_date else None, passed=record.passed,
+                     corrects_id=record.corrects_id)
+        return record
+
+
+def qualifications(session: Session, officer_id: int) -> list[Qualification]:
+    return list(session.exec(select(Qualification).where(Qualification.officer_id == officer_id)
+                             .order_by(Qualification.recorded_at.desc())))
+
+
+def search(principal: Principal, text: str = "", department_code: str = "", role: str = "",
+           page: int = 1, page_size: int = 20) -> Page:
+    principal.require(ADMIN)
+    page_size = max(1, min(int(page_size), 100))
+    with transaction() as session:
+        query = select(Officer)
+        text = (text or "").strip()[:50]
+        if text:
+            query = query.where(or_(Officer.staff_no.like(f"%{text}%"), Officer.name.like(f"%{text}%")))
+        if department_code:
+            query = query.join(Department, Officer.department_id == Department.id).where(Department.code == department_code)
+        officers = list(session.exec(query.order_by(Officer.staff_no)))
+        if role in ROLE_NAMES:  # roles are a JSON list: filtered here, portable across databases
+            officers = [o for o in officers if role in o.roles]
+        total = len(officers)
+        pages = max(1, math.ceil(total / page_size))
+        page = max(1, min(int(page), pages))
+        shown = officers[(page - 1) * page_size: page * page_size]
+        rows = [_overview_row(session, o) for o in shown]
+        return Page(rows, total, page, pages)
+
+
+def _overview_row(session: Session, officer: Officer):
+    today = clock.today()
+    auths = session.exec(select(Authorization).where(Authorization.officer_id == officer.id)
+                         .order_by(Authorization.valid_from)).all()
+    auth = auths[-1] if auths else None
+    category_names = {c.code: c.name for c in session.exec(select(Category))}
+    state = authorization_state(auth, today) if auth else "none"
+    scope = "、".join([*(f"{category_names.get(c, c)}类" for c in auth.scope_categories),
+                       *auth.scope_items]) if auth else ""
+    n_keys = session.exec(select(func.count()).select_from(SecurityKey)
+                          .where(SecurityKey.officer_id == officer.id, SecurityKey.status == "active")).one()
+    return officer, auth, state, scope, n_keys
+
+
+def keys_overview(principal: Principal, officer_id: int | None = None):
     principal.require(ADMIN)
     with transaction() as session:
-        officers = session.exec(select(Officer).order_by(Officer.staff_no)).all()
-        auths = session.exec(select(Authorization).order_by(Authorization.valid_from)).all()
-        keys = session.exec(select(SecurityKey).where(SecurityKey.status == "active")).all()
-        category_names = {c.code: c.name for c in session.exec(select(Category))}
-    latest = {a.officer_id: a for a in auths}
-    rows = []
-    for o in officers:
-        auth = latest.get(o.id)
-        state = authorization_state(auth, today) if auth else "none"
-        scope = "、".join([*(f"{category_names.get(c, c)}类" for c in auth.scope_categories),
-                           *auth.scope_items]) if auth else ""
-        rows.append((o, auth, state, scope, sum(k.officer_id == o.id for k in keys)))
-    return rows
+        query = select(SecurityKey, Officer).join(Officer, SecurityKey.officer_id == Officer.id)
+        if officer_id is not None:
+            query = query.where(SecurityKey.officer_id == officer_id)
+        return list(session.exec(query.order_by(SecurityKey.id.desc())).all())
 
 
-def keys_overview(principal: Principal):
+def officer_detail(principal: Principal, officer_id: Any):
+    """(officer, department name, qualification records, eligibility, authorizations, history)."""
     principal.require(ADMIN)
     with transaction() as session:
-        return list(session.exec(select(SecurityKey, Officer).join(Officer, SecurityKey.officer_id == Officer.id)
-                                 .order_by(SecurityKey.id.desc())).all())
+        officer = _officer(session, officer_id)
+        records = qualifications(session, officer.id)
+        auths = list(session.exec(select(Authorization).where(Authorization.officer_id == officer.id)
+                                  .order_by(Authorization.granted_at.desc())))
+        department = session.get(Department, officer.department_id) if officer.department_id else None
+        return (officer, department.name if department else "", records,
+                eligibility.conditions(officer, records, clock.today()), auths, _history(session, officer))
+
+
+def _history(session: Session, officer: Officer) -> list[tuple]:
+    """(time, what, reason) — from the records themselves, newest first."""
+    rows = [(r.changed_at, "名册信息变更" if i else "登记入名册", r.reason)
+            for i, r in enumerate(session.exec(select(OfficerRevision).where(OfficerRevision.officer_id == officer.id)
+                                               .order_by(OfficerRevision.changed_at)))]
+    for q in qualifications(session, officer.id):
+        what = {"assessment": f"{q.year} 年度考核：{q.grade}", "training": f"培训：{q.title}（{q.on_date}）",
+                "exam": f"考试：{q.title}（{q.on_date}，{'通过' if q.passed else '未通过'}）"}[q.kind]
+        rows.append((q.recorded_at, ("更正 " if q.corrects_id else "") + what, q.note))
+    for a in session.exec(select(Authorization).where(Authorization.officer_id == officer.id)):
+        rows.append((a.granted_at, f"授权 #{a.id}（{a.valid_from} 至 {a.valid_until}）" +
+                     ("，续期" if a.renews_id else ""), a.grant_reason))
+        if a.revoked_at:
+            rows.append((a.revoked_at, f"授权 #{a.id} 撤销", a.revoke_reason or ""))
+        if a.superseded_at:
+            rows.append((a.superseded_at, f"授权 #{a.id} 由续期取代", ""))
+    for k in session.exec(select(SecurityKey).where(SecurityKey.officer_id == officer.id)):
+        rows.append((k.registered_at, f"登记密钥 #{k.id}", ""))
+        if k.suspect_at:
+            rows.append((k.suspect_at, f"密钥 #{k.id} 计数器异常，暂停", ""))
+        if k.revoked_at:
+            rows.append((k.revoked_at, f"密钥 #{k.id} 停用", k.revoke_reason or ""))
+    return sorted(rows, key=lambda r: r[0], reverse=True)
 
 
 def attestation_policy(principal: Principal):
@@ -65,3 +306,4 @@ def policy_with(principal: Principal, aaguid: Any, root_pem: Any, reset: bool) -
     allowed.append(model)
     roots.setdefault(model, []).append(root_pem.strip())
     return allowed, roots
+

@@ -32,6 +32,8 @@ def is_independent(item: Item) -> bool:
 def authorization_state(auth: Authorization, today: date) -> str:
     if auth.revoked_at is not None:
         return "revoked"
+    if auth.superseded_at is not None:
+        return "renewed"
     if today < auth.valid_from:
         return "pending"
     if today > auth.valid_until:

@@ -10,6 +10,7 @@ from app.db import transaction
 from app.models import Case, Item
 from app.rules import cases, decisions
 from app.rules.errors import Refused
+from app.rules.catalog import material_text
 from app.rules.identity import ID_TYPES
 from app.rules.roles import APPROVER
 from app.state.auth import AuthState, to_int
@@ -67,7 +68,7 @@ class CounterState(AuthState):
         with transaction() as session:
             item = session.get(Item, item_id)
         self.selected_item = str(item_id)
-        self.materials = [{"name": m["name"], "form": m.get("form", ""),
+        self.materials = [{"name": m["name"], "form": material_text(m),
                            "required": "必需" if m.get("required", True) else "可选"} for m in item.materials]
 
     @rx.event

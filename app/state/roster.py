@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.rules import clock, keys, roster
+from app.db import transaction
+from app.rules import authorizations, calendar, catalog, clock, keys, roster
 from app.rules.clock import local
 from app.rules.errors import Refused
 from app.rules.roles import ADMIN, ROLE_NAMES
@@ -13,7 +14,8 @@ from app.state.auth import STEP_UP_ACTIONS, AuthState, to_int
 from app.state.webauthn_js import browser_error, create_script
 
 KEY_STATUS = {"active": "有效", "revoked": "已停用", "suspect": "计数器异常（疑似被复制），已暂停"}
-AUTH_STATE = {"active": "有效", "expired": "已到期", "revoked": "已撤销", "pending": "未生效", "none": "无"}
+AUTH_STATE = {"active": "有效", "expired": "已到期", "revoked": "已撤销", "pending": "未生效", "renewed": "已续期",
+              "none": "无"}
 
 
 def _form(form_data) -> dict:
@@ -23,18 +25,28 @@ def _form(form_data) -> dict:
 class RosterState(AuthState):
     _register_challenge: str = ""
     officers: list[dict[str, str]] = []
+    total: int = 0
+    page_no: int = 1
+    pages: int = 1
+    query: str = ""
+    department_filter: str = ""
+    role_filter: str = ""
+    departments: list[dict[str, str]] = []
+    expiring: list[str] = []
+    missing_years: list[str] = []
     keys: list[dict[str, str]] = []
     suspects: list[str] = []
     policy_models: list[str] = []
     policy_since: str = ""
 
     def _reload(self, principal) -> None:
-        today = clock.today()
+        page = roster.search(principal, self.query, self.department_filter, self.role_filter, self.page_no)
+        self.total, self.page_no, self.pages = page.total, page.page, page.pages
         self.officers = [{"id": str(o.id), "staff_no": o.staff_no, "name": o.name,
                           "roles": "、".join(ROLE_NAMES[r] for r in o.roles),
-                          "authorization": AUTH_STATE[state] + (f"（至 {auth.valid_until}）" if auth else ""),
-                          "scope": scope, "keys": str(n_keys)}
-                         for o, auth, state, scope, n_keys in roster.officers_overview(principal, today)]
+                          "authorization": AUTH_STATE.get(state, state) + (f"（至 {auth.valid_until}）" if auth else ""),
+                          "scope": scope, "keys": str(n_keys), "status": "" if o.status == "active" else "已退出"}
+                         for o, auth, state, scope, n_keys in page.rows]
         key_rows = roster.keys_overview(principal)
         self.keys = [{"id": str(k.id), "officer": f"{o.name}（{o.staff_no}）", "aaguid": k.aaguid,
                       "status": KEY_STATUS.get(k.status, k.status), "state": k.status,
@@ -44,9 +56,49 @@ class RosterState(AuthState):
                      for k, o in key_rows]
         self.suspects = [f"{o.name}（{o.staff_no}）的密钥 {k.id}，{local(k.suspect_at) if k.suspect_at else ''}"
                          for k, o in key_rows if k.status == "suspect"]
+        self.expiring = [f"{o.name}（{o.staff_no}）授权 #{a.id} 于 {a.valid_until} 到期"
+                         for a, o in authorizations.expiring(principal)]
+        with transaction() as session:
+            self.missing_years = [str(y) for y in calendar.years_needing_data(session, clock.today())]
+            cats, deps = catalog.lookups(session)
+        self.departments = [{"code": d.code, "name": d.name} for d in deps]
         policy = roster.attestation_policy(principal)
         self.policy_models = list(policy.allowed_aaguids) if policy else []
         self.policy_since = local(policy.created_at) if policy else ""
+
+    @rx.event
+    def search(self, form_data: dict):
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        form = _form(form_data)
+        self.query = str(form.get("query") or "")[:50]
+        self.department_filter = str(form.get("department") or "")[:32]
+        self.role_filter = form.get("role") if form.get("role") in ROLE_NAMES else ""
+        self.page_no = 1
+        self._reload(principal)
+
+    @rx.event
+    def go_page(self, page: str):
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        self.page_no = to_int(page) or 1
+        self._reload(principal)
+
+    @rx.event
+    def add_officer(self, form_data: dict):
+        self.error, self.notice = "", ""
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        form = _form(form_data)
+        try:
+            officer = roster.create_officer(principal, {**form, "roles": [r for r in ROLE_NAMES if form.get(f"role-{r}")]},
+                                            form.get("reason"))
+        except Refused as exc:
+            return self._refused(exc)
+        return rx.redirect(f"/officer?id={officer.id}")
 
     @rx.event
     def load(self):

@@ -17,7 +17,11 @@ from app.models import LoginSession, Officer, SecurityKey, WebAuthnChallenge
 from app.rules.roles import ADMIN, APPROVER, AUDITOR
 from app.state.audits import AuditsState
 from app.state.auth import AuthState
+from app.state.calendar import CalendarState
+from app.state.catalog import CatalogState
 from app.state.counter import CounterState
+from app.state.item import ItemState
+from app.state.officer import OfficerState
 from app.state.enroll import EnrollState
 from app.state.roster import RosterState
 from tests.browser.hostile import send_events
@@ -29,7 +33,8 @@ pytestmark = pytest.mark.browser
 
 # Which role a page state's handlers are for; handlers of other states are open to everyone
 # (sign-in, enrolment by one-time link) and must be harmless with any arguments.
-ROLE_OF_STATE = {CounterState: APPROVER, RosterState: ADMIN, AuditsState: AUDITOR}
+ROLE_OF_STATE = {CounterState: APPROVER, RosterState: ADMIN, AuditsState: AUDITOR, CatalogState: ADMIN,
+                 ItemState: ADMIN, OfficerState: ADMIN, CalendarState: ADMIN}
 # Reflex's page-load plumbing and the officer's own sign-out are legitimate for every client.
 NOT_SWEPT = {"hydrate", "hydrate_and_load", "on_load_internal", "set_is_hydrated", "sign_out"}
 MALFORMED = [None, {"evil": {"$ne": 1}}, "1", ["1", 2], 10 ** 20, "../../../etc/passwd", "' OR 1=1 --"]

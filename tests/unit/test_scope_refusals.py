@@ -74,7 +74,7 @@ def test_wrong_role_is_refused_by_every_rule(approver):
     with pytest.raises(Refused):
         keys.revoke_key(principal, principal.key_id, "试图自行停用")
     with pytest.raises(Refused):
-        roster.officers_overview(principal, utcnow().date())
+        roster.search(principal)
     with pytest.raises(Refused):
         decisions.all_decisions(principal)
     with pytest.raises(Refused):

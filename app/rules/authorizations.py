@@ -1,0 +1,159 @@
+"""Authorizations (三(二), 五): granted to eligible officers for categories and/or items, one
+year by default; renewed as a new record (keys re-bound); revoked with a reason; expired by
+date. Each change needs the admin's step-up and is on the audit record."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.db import transaction
+from app.models import Authorization, Category, Item, Officer, SecurityKey
+from app.rules import audit, clock, eligibility, stepup
+from app.rules.errors import refuse
+from app.rules.principal import Principal
+from app.rules.refusals import audit_refusals
+from app.rules.roles import ADMIN, APPROVER
+from app.rules.roster import _date, _officer, _reason, qualifications
+from app.rules.scope import active_authorization, authorization_state, scope_digest
+
+EXPIRY_WARNING_DAYS = 30
+
+
+def one_year_from(start: date) -> date:
+    """The last day of a one-year term starting on `start` (五: 授权期限为一年)."""
+    try:
+        return start.replace(year=start.year + 1) - timedelta(days=1)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + 1, day=28)
+
+
+def _scope(session: Session, categories: Any, items: Any) -> tuple[list[str], list[str]]:
+    categories = sorted({c.strip() for c in categories if isinstance(c, str) and c.strip()}) \
+        if isinstance(categories, list) else []
+    items = sorted({i.strip() for i in items if isinstance(i, str) and i.strip()}) if isinstance(items, list) else []
+    if not categories and not items:
+        raise refuse("authorization.empty_scope", "授权范围不能为空：请选择审批门类或事项")
+    known_categories = {c.code for c in session.exec(select(Category))}
+    known_items = {i.code for i in session.exec(select(Item))}
+    unknown = [c for c in categories if c not in known_categories] + [i for i in items if i not in known_items]
+    if unknown:
+        raise refuse("authorization.unknown_scope", f"授权范围中有不存在的门类或事项：{'、'.join(unknown)}")
+    return categories, items
+
+
+def _eligible_approver(session: Session, officer: Officer) -> None:
+    if officer.status != "active":
+        raise refuse("authorization.officer_exited", "人员已退出，不能授权")
+    if APPROVER not in officer.roles:
+        raise refuse("authorization.not_approver", f"{officer.name} 不是独立审批员角色")
+    failing = eligibility.failing(officer, qualifications(session, officer.id), clock.today())
+    if failing:
+        raise refuse("authorization.ineligible",
+                     f"{officer.name} 不符合资格条件：" + "；".join(f"{c.name}（{c.detail}）" for c in failing))
+
+
+@audit_refusals("authorization.grant")
+def grant(admin: Principal, officer_id: Any, categories: Any, items: Any, reason: Any,
+          valid_from: Any = None, valid_until: Any = None) -> Authorization:
+    admin.require(ADMIN)
+    reason = _reason(reason)
+    start = _date(valid_from, "生效日期", required=False) or clock.today()
+    end = _date(valid_until, "截止日期", required=False) or one_year_from(start)
+    if end < start:
+        raise refuse("authorization.bad_term", "截止日期早于生效日期")
+    if end > one_year_from(start):
+        raise refuse("authorization.term_too_long", "授权期限不超过一年，到期后重新授权")
+    with transaction() as session:
+        proof = stepup.require_fresh(session, admin)
+        officer = _officer(session, officer_id)
+        _eligible_approver(session, officer)
+        if active_authorization(session, officer.id, start):
+            raise refuse("authorization.exists", "该人员已有有效授权：请续期，或先撤销")
+        cats, its = _scope(session, categories, items)
+        auth = Authorization(officer_id=officer.id, scope_categories=cats, scope_items=its, valid_from=start,
+                             valid_until=end, granted_by=admin.officer_id, grant_reason=reason)
+        session.add(auth)
+        session.flush()
+        audit.record(session, "authorization.granted", f"authorization:{auth.id}", admin.officer_id,
+                     officer_id=officer.id, categories=cats, items=its, valid_from=start.isoformat(),
+                     valid_until=end.isoformat(), reason=reason, scope_digest=scope_digest(auth), **proof)
+        return auth
+
+
+def _authorization(session: Session, authorization_id: Any) -> Authorization:
+    if not isinstance(authorization_id, int) or isinstance(authorization_id, bool):
+        raise refuse("input.invalid", "参数无效")
+    auth = session.get(Authorization, authorization_id)
+    if auth is None:
+        raise refuse("authorization.unknown", "授权不存在")
+    return auth
+
+
+@audit_refusals("authorization.renew")
+def renew(admin: Principal, authorization_id: Any, reason: Any, categories: Any = None,
+          items: Any = None) -> Authorization:
+    """A new one-year record from today that continues the old one (scope kept unless given);
+    the old one is marked renewed, and its keys are re-bound to the new scope."""
+    admin.require(ADMIN)
+    reason = _reason(reason)
+    today = clock.today()
+    with transaction() as session:
+        proof = stepup.require_fresh(session, admin)
+        old = _authorization(session, authorization_id)
+        state = authorization_state(old, today)
+        if state not in ("active", "expired"):
+            raise refuse("authorization.not_renewable", "已撤销或已续期的授权不能续期")
+        officer = session.get(Officer, old.officer_id)
+        _eligible_approver(session, officer)
+        cats, its = _scope(session, old.scope_categories if categories is None else categories,
+                           old.scope_items if items is None else items)
+        new = Authorization(officer_id=officer.id, scope_categories=cats, scope_items=its, valid_from=today,
+                            valid_until=one_year_from(today), granted_by=admin.officer_id, grant_reason=reason,
+                            renews_id=old.id)
+        session.add(new)
+        old.superseded_at = clock.now_beijing()
+        session.add(old)
+        session.flush()
+        digest = scope_digest(new)
+        rebound = []
+        for key in session.exec(select(SecurityKey).where(SecurityKey.authorization_id == old.id,
+                                                          SecurityKey.status != "revoked")):
+            key.authorization_id, key.scope_digest = new.id, digest
+            session.add(key)
+            rebound.append(key.id)
+        audit.record(session, "authorization.renewed", f"authorization:{new.id}", admin.officer_id,
+                     renews=old.id, officer_id=officer.id, categories=cats, items=its,
+                     valid_until=new.valid_until.isoformat(), rebound_keys=rebound, scope_digest=digest,
+                     reason=reason, **proof)
+        return new
+
+
+@audit_refusals("authorization.revoke")
+def revoke(admin: Principal, authorization_id: Any, reason: Any) -> Authorization:
+    """退出 or withdrawal: the keys bound to it stop at once (checked on every signature and event)."""
+    admin.require(ADMIN)
+    reason = _reason(reason)
+    with transaction() as session:
+        proof = stepup.require_fresh(session, admin)
+        auth = _authorization(session, authorization_id)
+        if auth.revoked_at is not None or auth.superseded_at is not None:
+            raise refuse("authorization.not_revocable", "该授权已撤销或已续期")
+        auth.revoked_at, auth.revoked_by, auth.revoke_reason = clock.now_beijing(), admin.officer_id, reason
+        session.add(auth)
+        audit.record(session, "authorization.revoked", f"authorization:{auth.id}", admin.officer_id,
+                     officer_id=auth.officer_id, reason=reason, **proof)
+        return auth
+
+
+def expiring(principal: Principal, days: int = EXPIRY_WARNING_DAYS) -> list[tuple[Authorization, Officer]]:
+    """Active authorizations ending within `days`: the working group re-authorizes in time."""
+    principal.require(ADMIN)
+    today = clock.today()
+    with transaction() as session:
+        rows = session.exec(select(Authorization, Officer).join(Officer, Authorization.officer_id == Officer.id)
+                            .where(Authorization.valid_until <= today + timedelta(days=days))
+                            .order_by(Authorization.valid_until)).all()
+        return [(a, o) for a, o in rows if authorization_state(a, today) == "active"]

@@ -1,0 +1,122 @@
+"""The working group's item catalog: search, filter, pagination, new items, Excel in and out."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.db import transaction
+from app.rules import catalog, catalog_io
+from app.rules.errors import Refused
+from app.rules.roles import ADMIN
+from app.rules.scope import EXCLUSION_FLAGS, exclusions
+from app.state.auth import AuthState, to_int
+from app.state.files import file_bytes, read_file_script
+
+
+def form_fields(form: dict) -> dict:
+    """Item fields from a submitted form (checkbox names are the exclusion flags)."""
+    fields = {k: v for k, v in form.items() if k in catalog.EDITABLE and k not in EXCLUSION_FLAGS}
+    for flag in EXCLUSION_FLAGS:
+        fields[flag] = bool(form.get(flag))
+    return fields
+
+
+class CatalogState(AuthState):
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    page_no: int = 1
+    pages: int = 1
+    query: str = ""
+    category_filter: str = ""
+    listed_filter: str = ""
+    categories: list[dict[str, str]] = []
+    departments: list[dict[str, str]] = []
+    import_reason: str = ""
+
+    def _search(self, principal) -> None:
+        page = catalog.search(principal, self.query, self.category_filter, self.listed_filter, self.page_no)
+        self.total, self.page_no, self.pages = page.total, page.page, page.pages
+        self.rows = [{"id": str(i.id), "code": i.code, "name": i.name, "category": c.name, "type": i.item_type,
+                      "limit": "当场办结" if i.promised_limit_days == 0 else f"{i.promised_limit_days} 个工作日",
+                      "listed": "在清单内" if i.independent else "", "flags": "、".join(exclusions(i)),
+                      "revision": str(i.revision)} for i, c in page.rows]
+
+    @rx.event
+    def load(self):
+        self.error = ""
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        with transaction() as session:
+            cats, deps = catalog.lookups(session)
+        self.categories = [{"code": c.code, "name": c.name} for c in cats]
+        self.departments = [{"code": d.code, "name": d.name} for d in deps]
+        self._search(principal)
+
+    @rx.event
+    def search(self, form_data: dict):
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        form = form_data if isinstance(form_data, dict) else {}
+        self.query = str(form.get("query") or "")[:100]
+        self.category_filter = str(form.get("category") or "")[:32]
+        self.listed_filter = form.get("listed") if form.get("listed") in ("yes", "no") else ""
+        self.page_no = 1
+        self._search(principal)
+
+    @rx.event
+    def go_page(self, page: str):
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        self.page_no = to_int(page) or 1
+        self._search(principal)
+
+    @rx.event
+    def create(self, form_data: dict):
+        self.error, self.notice = "", ""
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        form = form_data if isinstance(form_data, dict) else {}
+        try:
+            item = catalog.create_item(principal, form_fields(form), form.get("reason"))
+        except Refused as exc:
+            return self._refused(exc)
+        return rx.redirect(f"/item?id={item.id}")
+
+    @rx.event
+    def export(self):
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        return rx.download(data=catalog_io.export_xlsx(principal), filename="独立审批事项清单.xlsx",
+                           mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @rx.event
+    def set_import_reason(self, value: str):
+        self.import_reason = value[:500] if isinstance(value, str) else ""
+
+    @rx.event
+    def start_import(self):
+        if self._principal(ADMIN) is None:
+            return self._exit()
+        return rx.call_script(read_file_script("import-file"), callback=CatalogState.finish_import)
+
+    @rx.event
+    def finish_import(self, result: dict):
+        self.error, self.notice = "", ""
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        data, message = file_bytes(result)
+        if data is None:
+            self.error = message
+            return
+        try:
+            created, revised = catalog_io.import_xlsx(principal, data, self.import_reason)
+        except Refused as exc:
+            return self._refused(exc)
+        self.notice = f"导入完成：新增 {created} 项，修订 {revised} 项"
+        self._search(principal)

@@ -1,0 +1,148 @@
+"""One item: its fields, flowchart, revisions; edit (new revision), list or delist, notice PDF."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import select
+
+from app.db import transaction
+from app.models import Category, Department, Item, Officer
+from app.rules import catalog
+from app.rules.clock import local
+from app.rules.errors import Refused
+from app.rules.flowchart import flowchart_svg
+from app.rules.roles import ADMIN
+from app.rules.scope import EXCLUSION_FLAGS
+from app.signing.notice import notice_html
+from app.signing.renderer import render_pdf_async
+from app.state.auth import AuthState, to_int
+from app.state.catalog import form_fields
+
+
+def _materials_text(materials: list) -> str:
+    return "\n".join(f"{m['name']}|{m['originals']}|{m['copies']}|{'是' if m['required'] else '否'}"
+                     for m in materials)
+
+
+class ItemState(AuthState):
+    item_id: int = 0
+    shown_revision: int = 0
+    current_revision: int = 0
+    fields: dict[str, str] = {}
+    flags: list[dict[str, str]] = []
+    listed: bool = False
+    chart: str = ""
+    revisions: list[dict[str, str]] = []
+    categories: list[dict[str, str]] = []
+    departments: list[dict[str, str]] = []
+
+    def _show(self, snapshot: dict, revision: int) -> None:
+        with transaction() as session:
+            category = session.exec(select(Category).where(Category.code == snapshot["category_code"])).first()
+            department = session.exec(select(Department).where(Department.code == snapshot["department_code"])).first()
+        self.shown_revision = revision
+        self.fields = {
+            "code": snapshot["code"], "name": snapshot["name"], "item_type": snapshot["item_type"],
+            "category_code": snapshot["category_code"], "category": category.name if category else "",
+            "department_code": snapshot["department_code"], "department": department.name if department else "",
+            "legal_basis": snapshot["legal_basis"], "conditions": "\n".join(snapshot["conditions"]),
+            "materials": _materials_text(snapshot["materials"]),
+            "statutory_limit_days": str(snapshot["statutory_limit_days"]),
+            "promised_limit_days": str(snapshot["promised_limit_days"]), "fee": snapshot["fee"],
+            "handling_form": snapshot.get("handling_form", ""), "consult_phone": snapshot.get("consult_phone", ""),
+            "supervise_phone": snapshot.get("supervise_phone", ""),
+            **{flag: "1" if snapshot.get(flag) else "" for flag in EXCLUSION_FLAGS},
+        }
+        self.flags = [{"flag": flag, "label": label, "on": "1" if snapshot.get(flag) else ""}
+                      for flag, label in EXCLUSION_FLAGS.items()]
+        self.listed = bool(snapshot.get("independent"))
+        known = {k: v for k, v in snapshot.items() if k in Item.model_fields}
+        self.chart = flowchart_svg(Item(**known))
+
+    def _reload(self, principal) -> None:
+        item, snapshot, revisions = catalog.item_with_revisions(principal, self.item_id)
+        with transaction() as session:
+            names = {o.id: o.name for o in session.exec(select(Officer))}
+            cats, deps = catalog.lookups(session)
+        self.categories = [{"code": c.code, "name": c.name} for c in cats]
+        self.departments = [{"code": d.code, "name": d.name} for d in deps]
+        self.current_revision = item.revision
+        self.revisions = [{"revision": str(r.revision), "at": local(r.changed_at),
+                           "by": names.get(r.changed_by, "系统"), "reason": r.reason,
+                           "listed": "在清单内" if r.snapshot.get("independent") else "不在清单内"}
+                          for r in revisions]
+        self._show(snapshot, item.revision)
+
+    @rx.event
+    def load(self):
+        self.error, self.notice = "", ""
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        self.item_id = to_int(self.router.url.query_parameters.get("id", "")) or 0
+        try:
+            self._reload(principal)
+        except Refused as exc:
+            self.item_id = 0
+            self._refused(exc)
+
+    @rx.event
+    def view_revision(self, revision: str):
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        number = to_int(revision)
+        with transaction() as session:
+            principal.require(ADMIN)
+            snapshot = catalog.revision_snapshot(session, self.item_id, number) if number else None
+        if snapshot is None:
+            self.error = "没有该版本"
+            return
+        self._show(snapshot, number)
+
+    @rx.event
+    def save(self, form_data: dict):
+        self.error, self.notice = "", ""
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        form = form_data if isinstance(form_data, dict) else {}
+        try:
+            item = catalog.update_item(principal, self.item_id, form_fields(form), form.get("reason"))
+        except Refused as exc:
+            return self._refused(exc)
+        self._reload(principal)
+        self.notice = f"已保存为第 {item.revision} 版"
+
+    @rx.event
+    def set_listed(self, form_data: dict):
+        self.error, self.notice = "", ""
+        principal = self._principal(ADMIN)
+        if principal is None:
+            return self._exit()
+        form = form_data if isinstance(form_data, dict) else {}
+        listed = form.get("listed") == "yes"
+        try:
+            catalog.set_listed(principal, self.item_id, listed, form.get("reason"))
+        except Refused as exc:
+            return self._refused(exc)
+        self._reload(principal)
+        self.notice = "已列入独立审批事项清单" if listed else "已移出独立审批事项清单：窗口不再提供，签署一律拒绝"
+
+    @rx.event(background=True)
+    async def download_notice(self):
+        async with self:
+            principal = self._principal(ADMIN)
+            item_id, category, department = self.item_id, self.fields.get("category", ""), self.fields.get("department", "")
+            exit_event = self._exit() if principal is None else None
+        if principal is None:
+            yield exit_event
+            return
+        try:
+            item, _, _ = catalog.item_with_revisions(principal, item_id)
+        except Refused as exc:
+            async with self:
+                self._refused(exc)
+            return
+        pdf = await render_pdf_async(notice_html(item, category, department))
+        yield rx.download(data=pdf, filename=f"{item.code} 办事指南.pdf", mime_type="application/pdf")
