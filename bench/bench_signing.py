@@ -35,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["APP_DATA_DIR"] = tempfile.mkdtemp(prefix="approval-bench-")
     if args.db_url:
-        os.environ["REFLEX_DB_URL"] = args.db_url
+        os.environ["TEST_DB_URL"] = args.db_url  # tests/conftest.py applies it (and drops its schema)
     from tests.conftest import _reset_database  # noqa: E402  (after the environment is set)
 
     from app.demo import load_demo_data

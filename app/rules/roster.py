@@ -219,16 +219,15 @@ def search(principal: Principal, text: str = "", department_code: str = "", role
         pages = max(1, math.ceil(total / page_size))
         page = max(1, min(int(page), pages))
         shown = officers[(page - 1) * page_size: page * page_size]
-        rows = [_overview_row(session, o) for o in shown]
+        category_names = {c.code: c.name for c in session.exec(select(Category))}
+        rows = [_overview_row(session, o, category_names) for o in shown]
         return Page(rows, total, page, pages)
 
 
-def _overview_row(session: Session, officer: Officer):
+def _overview_row(session: Session, officer: Officer, category_names: dict):
     today = clock.today()
-    auths = session.exec(select(Authorization).where(Authorization.officer_id == officer.id)
-                         .order_by(Authorization.valid_from)).all()
-    auth = auths[-1] if auths else None
-    category_names = {c.code: c.name for c in session.exec(select(Category))}
+    auth = session.exec(select(Authorization).where(Authorization.officer_id == officer.id)
+                        .order_by(Authorization.granted_at.desc())).first()
     state = authorization_state(auth, today) if auth else "none"
     scope = "、".join([*(f"{category_names.get(c, c)}类" for c in auth.scope_categories),
                        *auth.scope_items]) if auth else ""
