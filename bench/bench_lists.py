@@ -7,14 +7,9 @@ hundreds of items and officers (the rules behind /catalog and /roster).
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common import fresh_database, summary
 
 
 def timed(fn, runs: int = 50) -> tuple[float, float]:
@@ -23,8 +18,7 @@ def timed(fn, runs: int = 50) -> tuple[float, float]:
         start = time.perf_counter()
         fn()
         times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+    return summary(times)[:2]
 
 
 def main() -> None:
@@ -33,17 +27,10 @@ def main() -> None:
     parser.add_argument("--officers", type=int, default=500)
     parser.add_argument("--db-url", default=None)
     args = parser.parse_args()
-    os.environ["APP_DATA_DIR"] = tempfile.mkdtemp(prefix="approval-bench-")
-    if args.db_url:
-        os.environ["TEST_DB_URL"] = args.db_url  # tests/conftest.py applies it (and drops its schema)
-    from tests.conftest import _reset_database  # noqa: E402
-
-    from app.demo import load_demo_data
+    database = fresh_database(args.db_url)
     from app.rules import catalog, roster
     from tests import flows
 
-    _reset_database()
-    load_demo_data()
     admin, _ = flows.enroll_admin()
     base = {"category_code": "SCZT", "department_code": "SCZT", "legal_basis": "某条例", "conditions": "条件",
             "materials": "申请书|1|0|是", "statutory_limit_days": "20", "promised_limit_days": "0"}
@@ -52,7 +39,7 @@ def main() -> None:
     for n in range(args.officers):
         roster.create_officer(admin, {"staff_no": f"B{n:04d}", "name": f"人员{n}", "department_code": "SCZT",
                                       "joined_on": "2020-01-01", "roles": ["approver"]}, "基准")
-    print(f"items: {args.items + 4}, officers: {args.officers + 5}, database: {'PostgreSQL' if args.db_url else 'SQLite'}")
+    print(f"items: {args.items + 4}, officers: {args.officers + 5}, database: {database}")
     for label, fn in [
         ("catalog, first page", lambda: catalog.search(admin)),
         ("catalog, text search", lambda: catalog.search(admin, text="基准事项12")),

@@ -10,14 +10,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
-import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common import fresh_database, summary
 
 
 def rss_mib() -> float:
@@ -33,18 +28,11 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=200)
     parser.add_argument("--db-url", default=None)
     args = parser.parse_args()
-    os.environ["APP_DATA_DIR"] = tempfile.mkdtemp(prefix="approval-bench-")
-    if args.db_url:
-        os.environ["TEST_DB_URL"] = args.db_url  # tests/conftest.py applies it (and drops its schema)
-    from tests.conftest import _reset_database  # noqa: E402  (after the environment is set)
-
-    from app.demo import load_demo_data
+    database = fresh_database(args.db_url)
     from app.rules import decisions
     from app.signing import renderer
     from tests import flows
 
-    _reset_database()
-    load_demo_data()
     admin, admin_key = flows.enroll_admin()
     key = flows.register_key(admin, admin_key, "S001")
     approver = flows.sign_in("S001", key)
@@ -63,11 +51,9 @@ def main() -> None:
         assert decision.pdf_size > 0
     rss_after = rss_mib()
     renderer.shutdown()
-    times.sort()
-    p95 = times[max(0, int(len(times) * 0.95) - 1)]
-    print(f"decisions: {len(times)}  database: {'PostgreSQL' if args.db_url else 'SQLite'}")
-    print(f"assertion -> stored PDF: median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, "
-          f"max {times[-1]:.1f} ms")
+    median, p95, worst = summary(times)
+    print(f"decisions: {len(times)}  database: {database}")
+    print(f"assertion -> stored PDF: median {median:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms")
     print(f"worker RSS: {rss_before:.1f} MiB before, {rss_after:.1f} MiB after "
           f"(growth {rss_after - rss_before:+.1f} MiB)")
 

@@ -11,12 +11,12 @@ from sqlmodel import Session, select
 
 from app.db import transaction
 from app.models import Authorization, Category, Item, Officer, SecurityKey
-from app.rules import audit, clock, eligibility, stepup
+from app.rules import audit, clock, eligibility, inputs, stepup
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
 from app.rules.roles import ADMIN, APPROVER
-from app.rules.roster import _date, _officer, _reason, qualifications
+from app.rules.roster import _officer, qualifications
 from app.rules.scope import active_authorization, authorization_state, scope_digest
 
 EXPIRY_WARNING_DAYS = 30
@@ -59,9 +59,9 @@ def _eligible_approver(session: Session, officer: Officer) -> None:
 def grant(admin: Principal, officer_id: Any, categories: Any, items: Any, reason: Any,
           valid_from: Any = None, valid_until: Any = None) -> Authorization:
     admin.require(ADMIN)
-    reason = _reason(reason)
-    start = _date(valid_from, "生效日期", required=False) or clock.today()
-    end = _date(valid_until, "截止日期", required=False) or one_year_from(start)
+    reason = inputs.reason(reason)
+    start = inputs.day(valid_from, "生效日期", required=False) or clock.today()
+    end = inputs.day(valid_until, "截止日期", required=False) or one_year_from(start)
     if end < start:
         raise refuse("authorization.bad_term", "截止日期早于生效日期")
     if end > one_year_from(start):
@@ -84,8 +84,7 @@ def grant(admin: Principal, officer_id: Any, categories: Any, items: Any, reason
 
 
 def _authorization(session: Session, authorization_id: Any) -> Authorization:
-    if not isinstance(authorization_id, int) or isinstance(authorization_id, bool):
-        raise refuse("input.invalid", "参数无效")
+    authorization_id = inputs.record_id(authorization_id)
     auth = session.get(Authorization, authorization_id)
     if auth is None:
         raise refuse("authorization.unknown", "授权不存在")
@@ -98,7 +97,7 @@ def renew(admin: Principal, authorization_id: Any, reason: Any, categories: Any 
     """A new one-year record from today that continues the old one (scope kept unless given);
     the old one is marked renewed, and its keys are re-bound to the new scope."""
     admin.require(ADMIN)
-    reason = _reason(reason)
+    reason = inputs.reason(reason)
     today = clock.today()
     with transaction() as session:
         proof = stepup.require_fresh(session, admin)
@@ -135,7 +134,7 @@ def renew(admin: Principal, authorization_id: Any, reason: Any, categories: Any 
 def revoke(admin: Principal, authorization_id: Any, reason: Any) -> Authorization:
     """退出 or withdrawal: the keys bound to it stop at once (checked on every signature and event)."""
     admin.require(ADMIN)
-    reason = _reason(reason)
+    reason = inputs.reason(reason)
     with transaction() as session:
         proof = stepup.require_fresh(session, admin)
         auth = _authorization(session, authorization_id)

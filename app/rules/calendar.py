@@ -10,12 +10,11 @@ from sqlmodel import Session, select
 
 from app.db import transaction
 from app.models import CalendarEntry, CalendarYear, Case, Item
-from app.rules import audit, clock
+from app.rules import audit, clock, inputs
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
 from app.rules.roles import ADMIN
-from app.rules.roster import _date, _reason
 from app.rules.workdays import Calendar, package_knows
 
 KINDS = {"holiday": "放假", "workday": "调休上班", "withdrawn": "撤回"}
@@ -40,8 +39,8 @@ def deadline(session: Session, accepted_on: date, days: int) -> tuple[date, bool
 @audit_refusals("calendar.entry")
 def add_entry(admin: Principal, day: Any, kind: Any, name: Any, reason: Any) -> CalendarEntry:
     admin.require(ADMIN)
-    reason = _reason(reason)
-    on = _date(day, "日期")
+    reason = inputs.reason(reason)
+    on = inputs.day(day, "日期")
     if kind not in KINDS:
         raise refuse("calendar.invalid", "请选择：放假、调休上班或撤回")
     with transaction() as session:
@@ -59,7 +58,7 @@ def add_entry(admin: Principal, day: Any, kind: Any, name: Any, reason: Any) -> 
 def mark_year_entered(admin: Principal, year: Any, note: Any) -> None:
     """The year's official schedule (国务院办公厅 notice) is now fully in the table."""
     admin.require(ADMIN)
-    note = _reason(note)
+    note = inputs.reason(note)
     try:
         year = int(str(year).strip())
     except ValueError:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import Authorization, Case, Category, Decision, Item
 from app.models.base import utcnow
-from app.rules import audit, calendar, clock, personal_data
+from app.rules import audit, calendar, clock, inputs, personal_data
 from app.rules.errors import refuse
 from app.rules.identity import normalize_id
 from app.rules.roles import APPROVER
@@ -88,8 +88,7 @@ def accept_new_case(principal: Principal, item_id: Any, applicant_name: Any, id_
 
 
 def own_case(session: Session, principal: Principal, case_id: Any) -> Case:
-    if not isinstance(case_id, int) or isinstance(case_id, bool):
-        raise refuse("input.invalid", "参数无效")
+    case_id = inputs.record_id(case_id)
     case = session.get(Case, case_id)
     if case is None or case.approver_id != principal.officer_id:
         raise refuse("case.not_own", "办件不存在或不属于您")

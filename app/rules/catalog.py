@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import Category, Department, Item, ItemRevision
 from app.models.base import utcnow
-from app.rules import audit
+from app.rules import audit, inputs
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
@@ -140,13 +140,6 @@ def _check_listable(item_values: dict, independent: bool) -> None:
         raise refuse("item.excluded", f"该事项{'、'.join(flags)}，不能列入独立审批事项清单")
 
 
-def _reason(reason: Any) -> str:
-    text = reason.strip() if isinstance(reason, str) else ""
-    if not text:
-        raise refuse("input.reason_missing", "请填写变更原因")
-    return text[:500]
-
-
 def _record_revision(session: Session, item: Item, admin: Principal, reason: str, action: str) -> None:
     session.add(ItemRevision(item_id=item.id, revision=item.revision, snapshot=snapshot(session, item),
                              changed_by=admin.officer_id, reason=reason))
@@ -157,7 +150,7 @@ def _record_revision(session: Session, item: Item, admin: Principal, reason: str
 @audit_refusals("item.create")
 def create_item(admin: Principal, fields: Any, reason: Any, independent: bool = False) -> Item:
     admin.require(ADMIN)
-    reason = _reason(reason)
+    reason = inputs.reason(reason, "请填写变更原因")
     with transaction() as session:
         return _create(session, admin, fields, reason, independent)
 
@@ -178,7 +171,7 @@ def _create(session: Session, admin: Principal, fields: Any, reason: str, indepe
 def update_item(admin: Principal, item_id: Any, fields: Any, reason: Any) -> Item:
     """A new revision; cases keep the revision that was in force when they were accepted."""
     admin.require(ADMIN)
-    reason = _reason(reason)
+    reason = inputs.reason(reason, "请填写变更原因")
     with transaction() as session:
         item = _item(session, item_id)
         return _update(session, admin, item, fields, reason)
@@ -206,7 +199,7 @@ def set_listed(admin: Principal, item_id: Any, independent: Any, reason: Any) ->
     """Put an item on the independent list or take it off; off the list, the counter stops
     offering it and signing refuses it at once."""
     admin.require(ADMIN)
-    reason = _reason(reason)
+    reason = inputs.reason(reason, "请填写变更原因")
     if not isinstance(independent, bool):
         raise refuse("input.invalid", "参数无效")
     with transaction() as session:
@@ -224,8 +217,7 @@ def set_listed(admin: Principal, item_id: Any, independent: Any, reason: Any) ->
 
 
 def _item(session: Session, item_id: Any) -> Item:
-    if not isinstance(item_id, int) or isinstance(item_id, bool):
-        raise refuse("input.invalid", "参数无效")
+    item_id = inputs.record_id(item_id)
     item = session.get(Item, item_id)
     if item is None:
         raise refuse("item.unknown", "事项不存在")

@@ -13,7 +13,8 @@ from sqlmodel import select
 from app.db import transaction
 from app.models import Category, Department, Item
 from app.rules import audit
-from app.rules.catalog import _create, _reason, _update
+from app.rules import inputs
+from app.rules.catalog import _create, _update
 from app.rules.errors import Refused, refuse
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
@@ -85,7 +86,7 @@ def _read_rows(data: bytes) -> list[tuple[int, dict]]:
 def import_xlsx(admin: Principal, data: Any, reason: Any) -> tuple[int, int]:
     """Create new items and revise changed ones, in one transaction; returns (created, revised)."""
     admin.require(ADMIN)
-    reason = _reason(reason)
+    reason = inputs.reason(reason, "请填写导入原因")
     if not isinstance(data, (bytes, bytearray)) or len(data) > 10 * 1024 * 1024:
         raise refuse("import.unreadable", "请上传不超过 10 MB 的 .xlsx 文件")
     rows = _read_rows(bytes(data))

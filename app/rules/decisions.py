@@ -18,18 +18,17 @@ from typing import Any
 from fido2 import cbor
 from fido2.utils import websafe_decode, websafe_encode
 from fido2.webauthn import AttestedCredentialData
-from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.config import settings
 from app.db import transaction
 from app.models import Authorization, Case, Category, Decision, Item, Officer, SecurityKey
 from app.models.base import utcnow
-from app.rules import audit, clock, document_numbers
+from app.rules import audit, clock, document_numbers, inputs
 from app.rules.canonical import canonical_json
 from app.rules.cases import _int_list, own_case
 from app.rules.errors import refuse
-from app.rules.key_state import mark_suspect
+from app.rules.key_state import mark_suspect, record_use
 from app.rules.roles import APPROVER, AUDITOR
 from app.rules.scope import authorization_state, covers, exclusions, scope_digest
 from app.rules.principal import Principal
@@ -178,9 +177,7 @@ def _store_signed(principal: Principal, challenge, assertion) -> Decision:
         if session.exec(select(Decision).where(Decision.document_number == content["document_number"])).first():
             raise refuse("decision.number_used", "文号已被使用")
         now = utcnow()
-        if session.execute(update(SecurityKey).where(SecurityKey.id == key.id, SecurityKey.sign_count == key.sign_count)
-                           .values(sign_count=new_count, last_used_at=now)).rowcount != 1:
-            raise refuse("key.concurrent_use", "密钥正被同时使用，请重试")
+        record_use(session, key, new_count)
         ad = bytes(assertion.response.authenticator_data)
         cdj = bytes(assertion.response.client_data)
         evidence = build_evidence(
@@ -228,8 +225,7 @@ def decision_of_case(case_id: int) -> Decision | None:
 
 def pdf_for(principal: Principal, decision_id: Any) -> tuple[str, bytes]:
     """The approver who signed it and auditors may download a decision; each download is logged."""
-    if not isinstance(decision_id, int) or isinstance(decision_id, bool):
-        raise refuse("input.invalid", "参数无效")
+    decision_id = inputs.record_id(decision_id)
     with transaction() as session:
         decision = session.get(Decision, decision_id)
         own = decision is not None and decision.approver_id == principal.officer_id and APPROVER in principal.roles

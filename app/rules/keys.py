@@ -19,7 +19,7 @@ from app.config import settings
 from app.db import transaction
 from app.models import AttestationPolicy, EnrollmentToken, Officer, SecurityKey
 from app.models.base import utcnow
-from app.rules import audit, clock
+from app.rules import audit, clock, inputs
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.roles import ADMIN, APPROVER, validate_roles
@@ -111,8 +111,7 @@ def finish_enrollment(token: Any, challenge_id: Any, response: Any) -> Officer:
 def begin_key_registration(admin: Principal, officer_id: Any) -> tuple[str, str]:
     """Start registering a key for an officer, in person, in the admin's browser (after step-up)."""
     admin.require(ADMIN)
-    if not isinstance(officer_id, int) or isinstance(officer_id, bool):
-        raise refuse("input.invalid", "参数无效")
+    officer_id = inputs.record_id(officer_id)
     with transaction() as session:
         stepup.require_fresh(session, admin)
         officer = session.get(Officer, officer_id)
@@ -179,19 +178,11 @@ def _store_key(session: Session, officer: Officer, auth_data, registration, raw_
     return key
 
 
-def _reason(reason: Any, message: str) -> str:
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if not reason:
-        raise refuse("input.reason_missing", message)
-    return reason[:500]
-
-
 @audit_refusals("key.revoke")
 def revoke_key(admin: Principal, key_id: Any, reason: Any) -> SecurityKey:
     admin.require(ADMIN)
-    if not isinstance(key_id, int) or isinstance(key_id, bool):
-        raise refuse("input.invalid", "参数无效")
-    reason = _reason(reason, "停用密钥必须填写原因")
+    key_id = inputs.record_id(key_id)
+    reason = inputs.reason(reason, "停用密钥必须填写原因")
     with transaction() as session:
         proof = stepup.require_fresh(session, admin)
         key = session.get(SecurityKey, key_id)
@@ -212,9 +203,8 @@ def clear_suspect(admin: Principal, key_id: Any, reason: Any) -> SecurityKey:
     """After checking with the holder (e.g. the key was never out of their hands), an admin may
     let a suspect key work again; the stored counter stays, so a lower-counting clone still fails."""
     admin.require(ADMIN)
-    if not isinstance(key_id, int) or isinstance(key_id, bool):
-        raise refuse("input.invalid", "参数无效")
-    reason = _reason(reason, "解除暂停必须填写核查结论")
+    key_id = inputs.record_id(key_id)
+    reason = inputs.reason(reason, "解除暂停必须填写核查结论")
     with transaction() as session:
         proof = stepup.require_fresh(session, admin)
         key = session.get(SecurityKey, key_id)
@@ -231,7 +221,7 @@ def clear_suspect(admin: Principal, key_id: Any, reason: Any) -> SecurityKey:
 def set_attestation_policy(admin: Principal, allowed_aaguids: Any, pinned_roots: Any, reason: Any) -> None:
     """A new policy row (the old ones stay). Empty allow list = any key model."""
     admin.require(ADMIN)
-    reason = _reason(reason, "修改密钥型号策略必须填写原因")
+    reason = inputs.reason(reason, "修改密钥型号策略必须填写原因")
     if not isinstance(allowed_aaguids, list) or not all(isinstance(a, str) for a in allowed_aaguids):
         raise refuse("input.invalid", "参数无效")
     if not isinstance(pinned_roots, dict) or not all(

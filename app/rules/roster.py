@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -14,7 +13,7 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import (Authorization, Category, Department, Officer, OfficerRevision, Qualification,
                         SecurityKey)
-from app.rules import audit, clock, eligibility, stepup
+from app.rules import audit, clock, eligibility, inputs, stepup
 from app.rules.catalog import Page
 from app.rules.errors import refuse
 from app.rules.keys import new_user_handle
@@ -34,25 +33,8 @@ def officer_snapshot(officer: Officer) -> dict:
             "roles": list(officer.roles), "status": officer.status}
 
 
-def _reason(reason: Any) -> str:
-    text = reason.strip() if isinstance(reason, str) else ""
-    if not text:
-        raise refuse("input.reason_missing", "请填写原因")
-    return text[:500]
-
-
-def _date(value: Any, label: str, required: bool = True):
-    if value in (None, "") and not required:
-        return None
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise refuse("input.invalid_date", f"{label}须为日期（如 2024-09-01）")
-
-
 def _officer(session: Session, officer_id: Any) -> Officer:
-    if not isinstance(officer_id, int) or isinstance(officer_id, bool):
-        raise refuse("input.invalid", "参数无效")
+    officer_id = inputs.record_id(officer_id)
     officer = session.get(Officer, officer_id)
     if officer is None:
         raise refuse("officer.unknown", "人员不存在")
@@ -74,7 +56,7 @@ def _officer_values(session: Session, fields: Any) -> dict:
     roles = fields.get("roles")
     roles = [r for r in roles if isinstance(r, str)] if isinstance(roles, list) else []
     return {"name": name, "staff_no": staff_no, "department_id": department.id,
-            "joined_on": _date(fields.get("joined_on"), "在职起始日期"), "roles": validate_roles(roles)}
+            "joined_on": inputs.day(fields.get("joined_on"), "在职起始日期"), "roles": validate_roles(roles)}
 
 
 def _revise(session: Session, officer: Officer, admin: Principal, reason: str, action: str) -> None:
@@ -87,7 +69,7 @@ def _revise(session: Session, officer: Officer, admin: Principal, reason: str, a
 @audit_refusals("officer.create")
 def create_officer(admin: Principal, fields: Any, reason: Any) -> Officer:
     admin.require(ADMIN)
-    reason = _reason(reason)
+    reason = inputs.reason(reason)
     with transaction() as session:
         values = _officer_values(session, fields)
         if session.exec(select(Officer).where(Officer.staff_no == values["staff_no"])).first():
@@ -102,7 +84,7 @@ def create_officer(admin: Principal, fields: Any, reason: Any) -> Officer:
 @audit_refusals("officer.update")
 def update_officer(admin: Principal, officer_id: Any, fields: Any, reason: Any) -> Officer:
     admin.require(ADMIN)
-    reason = _reason(reason)
+    reason = inputs.reason(reason)
     with transaction() as session:
         officer = _officer(session, officer_id)
         values = _officer_values(session, fields)
@@ -123,7 +105,7 @@ def update_officer(admin: Principal, officer_id: Any, fields: Any, reason: Any) 
 def exit_officer(admin: Principal, officer_id: Any, reason: Any) -> Officer:
     """退出: the account stops, authorizations are revoked and keys stop, all on the record."""
     admin.require(ADMIN)
-    reason = _reason(reason)
+    reason = inputs.reason(reason)
     with transaction() as session:
         proof = stepup.require_fresh(session, admin)
         officer = _officer(session, officer_id)
@@ -167,7 +149,7 @@ def add_qualification(admin: Principal, officer_id: Any, fields: Any) -> Qualifi
             raise refuse("qualification.invalid", f"考核等次须为{'、'.join(GRADES)}之一")
         record.grade = fields["grade"]
     else:
-        record.on_date = _date(fields.get("on_date"), "日期")
+        record.on_date = inputs.day(fields.get("on_date"), "日期")
         record.title = str(fields.get("title") or "").strip()[:200]
         if not record.title:
             raise refuse("qualification.invalid", "请填写培训或考试名称")

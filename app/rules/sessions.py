@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any, Optional
 
 from fido2.utils import websafe_encode
-from sqlalchemy import update
 from sqlmodel import func, select
 
 from app.config import settings
@@ -20,7 +19,7 @@ from app.models import Authorization, LoginSession, Officer, SecurityKey, SignIn
 from app.models.base import utcnow
 from app.rules import audit, clock
 from app.rules.errors import Refused, refuse
-from app.rules.key_state import active_keys, mark_suspect, officer_by_staff_no
+from app.rules.key_state import active_keys, mark_suspect, officer_by_staff_no, record_use
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
 from app.rules.scope import authorization_state
@@ -96,10 +95,7 @@ def _finish_sign_in(challenge_id: Any, response: Any, officer_id: int | None) ->
             if key is None or key.status != "active":
                 raise refuse("signin.key_inactive", "密钥未登记、已停用或已暂停")
             new_count = webauthn.verify_assertion(challenge.state, key, assertion)
-            if session.execute(update(SecurityKey).where(SecurityKey.id == key.id,
-                                                         SecurityKey.sign_count == key.sign_count)
-                               .values(sign_count=new_count, last_used_at=utcnow())).rowcount != 1:
-                raise refuse("key.concurrent_use", "密钥正被同时使用，请重试")
+            record_use(session, key, new_count)
             officer = session.get(Officer, key.officer_id)
             login = LoginSession(id=secrets.token_urlsafe(32), officer_id=officer.id, key_id=key.id)
             session.add(login)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.config import settings
@@ -15,7 +14,7 @@ from app.models import LoginSession, SecurityKey
 from app.models.base import utcnow
 from app.rules import audit
 from app.rules.errors import refuse
-from app.rules.key_state import active_keys, mark_suspect
+from app.rules.key_state import active_keys, mark_suspect, record_use
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
 from app.signing import webauthn
@@ -45,10 +44,7 @@ def finish(principal: Principal, challenge_id: Any, response: Any) -> None:
             if key is None or key.status != "active":
                 raise refuse("key.inactive", "密钥未登记、已停用或已暂停")
             new_count = webauthn.verify_assertion(challenge.state, key, assertion)
-            if session.execute(update(SecurityKey).where(SecurityKey.id == key.id,
-                                                         SecurityKey.sign_count == key.sign_count)
-                               .values(sign_count=new_count, last_used_at=utcnow())).rowcount != 1:
-                raise refuse("key.concurrent_use", "密钥正被同时使用，请重试")
+            record_use(session, key, new_count)
             login = session.get(LoginSession, principal.session_id)
             login.stepped_up_at, login.stepped_up_key_id = utcnow(), key.id
             session.add(login)

@@ -68,6 +68,21 @@ class AuthState(rx.State):
     def _refused(self, exc: Refused) -> None:
         self.error, self.notice = exc.message, ""
 
+    def _act(self, role: str, form_data, run, done=None, step_up_action: str | None = None):
+        """The shape of every action handler: clear messages, check the officer and role on the
+        server, run the rule with the submitted form, show its refusal (asking for the key again
+        when the rule wants a step-up), then `done(principal, result)`."""
+        self.error, self.notice = "", ""
+        principal = self._principal(role)
+        if principal is None:
+            return self._exit()
+        form = form_data if isinstance(form_data, dict) else {}
+        try:
+            result = run(principal, form)
+        except Refused as exc:
+            return self._ask_step_up(exc, step_up_action, form) if step_up_action else self._refused(exc)
+        return done(principal, result) if done else None
+
     def _download(self, role: str, decision_id):
         """A decision PDF through the socket, never from a public folder; the rule checks who may."""
         principal = self._principal(role)

@@ -8,7 +8,6 @@ from app.models import Officer
 from app.db import transaction
 from app.rules import calendar, clock
 from app.rules.clock import local
-from app.rules.errors import Refused
 from app.rules.roles import ADMIN
 from app.state.auth import AuthState, to_int
 from sqlmodel import select
@@ -48,30 +47,19 @@ class CalendarState(AuthState):
         self.year = number if number and 2000 <= number <= 2100 else clock.today().year
         self._reload(principal)
 
+    def _done(self, message: str):
+        def finish(principal, _result):
+            self._reload(principal)
+            self.notice = message
+        return finish
+
     @rx.event
     def add_entry(self, form_data: dict):
-        self.error, self.notice = "", ""
-        principal = self._principal(ADMIN)
-        if principal is None:
-            return self._exit()
-        form = form_data if isinstance(form_data, dict) else {}
-        try:
-            entry = calendar.add_entry(principal, form.get("day"), form.get("kind"), form.get("name"), form.get("reason"))
-        except Refused as exc:
-            return self._refused(exc)
-        self.notice = f"已登记 {entry.day}：{calendar.KINDS[entry.kind]}；在办件的暂定期限已重新计算"
-        self._reload(principal)
+        return self._act(ADMIN, form_data, lambda p, f: calendar.add_entry(
+            p, f.get("day"), f.get("kind"), f.get("name"), f.get("reason")),
+            self._done("已登记；在办件的暂定期限已按新日历重新计算"))
 
     @rx.event
     def mark_entered(self, form_data: dict):
-        self.error, self.notice = "", ""
-        principal = self._principal(ADMIN)
-        if principal is None:
-            return self._exit()
-        form = form_data if isinstance(form_data, dict) else {}
-        try:
-            calendar.mark_year_entered(principal, self.year, form.get("note"))
-        except Refused as exc:
-            return self._refused(exc)
-        self.notice = f"{self.year} 年安排已确认，该年期限不再是暂定"
-        self._reload(principal)
+        return self._act(ADMIN, form_data, lambda p, f: calendar.mark_year_entered(p, self.year, f.get("note")),
+                         self._done(f"{self.year} 年安排已确认，该年期限不再是暂定"))

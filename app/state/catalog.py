@@ -75,16 +75,8 @@ class CatalogState(AuthState):
 
     @rx.event
     def create(self, form_data: dict):
-        self.error, self.notice = "", ""
-        principal = self._principal(ADMIN)
-        if principal is None:
-            return self._exit()
-        form = form_data if isinstance(form_data, dict) else {}
-        try:
-            item = catalog.create_item(principal, form_fields(form), form.get("reason"))
-        except Refused as exc:
-            return self._refused(exc)
-        return rx.redirect(f"/item?id={item.id}")
+        return self._act(ADMIN, form_data, lambda p, f: catalog.create_item(p, form_fields(f), f.get("reason")),
+                         lambda _, item: rx.redirect(f"/item?id={item.id}"))
 
     @rx.event
     def export(self):

@@ -100,34 +100,20 @@ class ItemState(AuthState):
             return
         self._show(snapshot, number)
 
+    def _changed(self, principal, item) -> None:
+        self._reload(principal)
+        self.notice = (f"已保存为第 {item.revision} 版" + ("" if item.independent else
+                       "；不在独立审批清单内：窗口不提供，签署一律拒绝"))
+
     @rx.event
     def save(self, form_data: dict):
-        self.error, self.notice = "", ""
-        principal = self._principal(ADMIN)
-        if principal is None:
-            return self._exit()
-        form = form_data if isinstance(form_data, dict) else {}
-        try:
-            item = catalog.update_item(principal, self.item_id, form_fields(form), form.get("reason"))
-        except Refused as exc:
-            return self._refused(exc)
-        self._reload(principal)
-        self.notice = f"已保存为第 {item.revision} 版"
+        return self._act(ADMIN, form_data, lambda p, f: catalog.update_item(p, self.item_id, form_fields(f),
+                                                                            f.get("reason")), self._changed)
 
     @rx.event
     def set_listed(self, form_data: dict):
-        self.error, self.notice = "", ""
-        principal = self._principal(ADMIN)
-        if principal is None:
-            return self._exit()
-        form = form_data if isinstance(form_data, dict) else {}
-        listed = form.get("listed") == "yes"
-        try:
-            catalog.set_listed(principal, self.item_id, listed, form.get("reason"))
-        except Refused as exc:
-            return self._refused(exc)
-        self._reload(principal)
-        self.notice = "已列入独立审批事项清单" if listed else "已移出独立审批事项清单：窗口不再提供，签署一律拒绝"
+        return self._act(ADMIN, form_data, lambda p, f: catalog.set_listed(p, self.item_id, f.get("listed") == "yes",
+                                                                           f.get("reason")), self._changed)
 
     @rx.event(background=True)
     async def download_notice(self):

@@ -18,10 +18,6 @@ AUTH_STATE = {"active": "有效", "expired": "已到期", "revoked": "已撤销"
 KEY_STATUS = {"active": "有效", "revoked": "已停用", "suspect": "计数器异常，已暂停"}
 
 
-def _form(form_data) -> dict:
-    return form_data if isinstance(form_data, dict) else {}
-
-
 class OfficerState(AuthState):
     officer_id: int = 0
     profile: dict[str, str] = {}
@@ -83,35 +79,27 @@ class OfficerState(AuthState):
             self.officer_id = 0
             self._refused(exc)
 
-    def _act(self, action: str | None, form_data, run, done: str):
-        """Run a rule for this officer; resume after step-up when the rule asks for one."""
-        self.error, self.notice = "", ""
-        principal = self._principal(ADMIN)
-        if principal is None:
-            return self._exit()
-        form = _form(form_data)
-        try:
-            result = run(principal, form)
-        except Refused as exc:
-            return self._ask_step_up(exc, action, form) if action else self._refused(exc)
-        self._reload(principal)
-        self.notice = done.format(result=result)
+    def _officer_act(self, action: str | None, form_data, run, done: str):
+        def finish(principal, result):
+            self._reload(principal)
+            self.notice = done.format(result=result)
+        return self._act(ADMIN, form_data, run, finish, action)
 
     @rx.event
     def save_profile(self, form_data: dict):
-        return self._act(None, form_data, lambda p, f: roster.update_officer(
+        return self._officer_act(None, form_data, lambda p, f: roster.update_officer(
             p, self.officer_id, {**f, "staff_no": self.profile.get("staff_no"),
                                  "roles": [r for r in ROLE_NAMES if f.get(f"role-{r}")]}, f.get("reason")),
             "名册信息已更新")
 
     @rx.event
     def add_record(self, form_data: dict):
-        return self._act(None, form_data, lambda p, f: roster.add_qualification(p, self.officer_id, f),
+        return self._officer_act(None, form_data, lambda p, f: roster.add_qualification(p, self.officer_id, f),
                          "资格记录已登记")
 
     @rx.event
     def grant(self, form_data: dict):
-        return self._act("officer.grant", form_data, lambda p, f: authorizations.grant(
+        return self._officer_act("officer.grant", form_data, lambda p, f: authorizations.grant(
             p, self.officer_id, [c["code"] for c in self.categories if f.get(f"cat-{c['code']}")],
             [s.strip() for s in str(f.get("items") or "").replace("，", ",").split(",") if s.strip()],
             f.get("reason"), f.get("valid_from") or None, f.get("valid_until") or None),
@@ -119,18 +107,18 @@ class OfficerState(AuthState):
 
     @rx.event
     def renew(self, form_data: dict):
-        return self._act("officer.renew", form_data, lambda p, f: authorizations.renew(
+        return self._officer_act("officer.renew", form_data, lambda p, f: authorizations.renew(
             p, to_int(f.get("authorization_id")), f.get("reason")),
             "已续期（授权 #{result.id}，至 {result.valid_until}），密钥已重新绑定")
 
     @rx.event
     def revoke(self, form_data: dict):
-        return self._act("officer.revoke", form_data, lambda p, f: authorizations.revoke(
+        return self._officer_act("officer.revoke", form_data, lambda p, f: authorizations.revoke(
             p, to_int(f.get("authorization_id")), f.get("reason")), "授权已撤销，绑定的密钥即时停止使用")
 
     @rx.event
     def exit_officer(self, form_data: dict):
-        return self._act("officer.exit", form_data, lambda p, f: roster.exit_officer(p, self.officer_id, f.get("reason")),
+        return self._officer_act("officer.exit", form_data, lambda p, f: roster.exit_officer(p, self.officer_id, f.get("reason")),
                          "已办理退出：授权撤销，密钥停用")
 
 

@@ -18,10 +18,6 @@ AUTH_STATE = {"active": "有效", "expired": "已到期", "revoked": "已撤销"
               "none": "无"}
 
 
-def _form(form_data) -> dict:
-    return form_data if isinstance(form_data, dict) else {}
-
-
 class RosterState(AuthState):
     _register_challenge: str = ""
     officers: list[dict[str, str]] = []
@@ -71,7 +67,7 @@ class RosterState(AuthState):
         principal = self._principal(ADMIN)
         if principal is None:
             return self._exit()
-        form = _form(form_data)
+        form = form_data if isinstance(form_data, dict) else {}
         self.query = str(form.get("query") or "")[:50]
         self.department_filter = str(form.get("department") or "")[:32]
         self.role_filter = form.get("role") if form.get("role") in ROLE_NAMES else ""
@@ -88,17 +84,9 @@ class RosterState(AuthState):
 
     @rx.event
     def add_officer(self, form_data: dict):
-        self.error, self.notice = "", ""
-        principal = self._principal(ADMIN)
-        if principal is None:
-            return self._exit()
-        form = _form(form_data)
-        try:
-            officer = roster.create_officer(principal, {**form, "roles": [r for r in ROLE_NAMES if form.get(f"role-{r}")]},
-                                            form.get("reason"))
-        except Refused as exc:
-            return self._refused(exc)
-        return rx.redirect(f"/officer?id={officer.id}")
+        return self._act(ADMIN, form_data, lambda p, f: roster.create_officer(
+            p, {**f, "roles": [r for r in ROLE_NAMES if f.get(f"role-{r}")]}, f.get("reason")),
+            lambda _, officer: rx.redirect(f"/officer?id={officer.id}"))
 
     @rx.event
     def load(self):
@@ -141,43 +129,30 @@ class RosterState(AuthState):
         holder = next(o for o in self.officers if o["id"] == str(key.officer_id))
         self.notice = f"已为 {holder['name']}（{holder['staff_no']}）登记密钥（编号 {key.id}）"
 
-    def _key_action(self, action: str, form_data, rule, done: str):
-        self.error, self.notice = "", ""
-        principal = self._principal(ADMIN)
-        if principal is None:
-            return self._exit()
-        form = _form(form_data)
-        try:
-            key = rule(principal, to_int(form.get("key_id")), form.get("reason"))
-        except Refused as exc:
-            return self._ask_step_up(exc, action, form)
-        self.notice = done.format(key.id)
-        self._reload(principal)
+    def _done(self, message: str):
+        def finish(principal, result):
+            self._reload(principal)
+            self.notice = message.format(result=result)
+        return finish
 
     @rx.event
     def revoke(self, form_data: dict):
-        return self._key_action("roster.revoke", form_data, keys.revoke_key, "密钥 {} 已停用")
+        return self._act(ADMIN, form_data, lambda p, f: keys.revoke_key(p, to_int(f.get("key_id")), f.get("reason")),
+                         self._done("密钥 {result.id} 已停用"), "roster.revoke")
 
     @rx.event
     def clear_suspect(self, form_data: dict):
-        return self._key_action("roster.clear_suspect", form_data, keys.clear_suspect, "密钥 {} 已解除暂停")
+        return self._act(ADMIN, form_data, lambda p, f: keys.clear_suspect(p, to_int(f.get("key_id")), f.get("reason")),
+                         self._done("密钥 {result.id} 已解除暂停"), "roster.clear_suspect")
 
     @rx.event
     def save_policy(self, form_data: dict):
         """Add one key model (AAGUID + root certificate) to the allow list, or reset to any model."""
-        self.error, self.notice = "", ""
-        principal = self._principal(ADMIN)
-        if principal is None:
-            return self._exit()
-        form = _form(form_data)
-        try:
+        def run(principal, form):
             allowed, roots = roster.policy_with(principal, form.get("aaguid"), form.get("root_pem"),
                                                 form.get("mode") == "any")
             keys.set_attestation_policy(principal, allowed, roots, form.get("reason"))
-        except Refused as exc:
-            return self._ask_step_up(exc, "roster.policy", form)
-        self.notice = "密钥型号策略已更新"
-        self._reload(principal)
+        return self._act(ADMIN, form_data, run, self._done("密钥型号策略已更新"), "roster.policy")
 
 
 STEP_UP_ACTIONS.update({"roster.register": RosterState.begin_register, "roster.revoke": RosterState.revoke,

@@ -37,9 +37,18 @@ def _wait_until_up(proc: subprocess.Popen, log: Path, timeout: float = 300) -> N
     raise RuntimeError(f"app did not start in {timeout}s:\n{log.read_text()[-4000:]}")
 
 
+def _our_errors(log: str, hostile: bool) -> list[str]:
+    """Backend exceptions in the app's own code. A module that sends hostile events
+    (HOSTILE = True) may see Reflex's own handlers fail on them, never ours."""
+    blocks = log.split("[Reflex Backend Exception]")[1:]
+    ours = ("/app/state/", "/app/rules/", "/app/signing/", "/app/pages/", "/app/components/")
+    return [b[:3000] for b in blocks if not hostile or any(path in b.replace("\n", "") for path in ours)]
+
+
 @pytest.fixture(scope="module")
-def app_server(tmp_path_factory):
-    """Serve the app on the test database (the same one this process inspects)."""
+def app_server(tmp_path_factory, request):
+    """Serve the app on the test database (the same one this process inspects); fail the module
+    if the app raised."""
     _reset_database()
     from app.demo import load_demo_data
 
@@ -62,6 +71,8 @@ def app_server(tmp_path_factory):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+    errors = _our_errors(log.read_text(), getattr(request.module, "HOSTILE", False))
+    assert not errors, "the app raised:\n" + "\n".join(errors)
 
 
 @pytest.fixture(scope="module")

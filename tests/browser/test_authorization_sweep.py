@@ -25,11 +25,11 @@ from app.state.officer import OfficerState
 from app.state.enroll import EnrollState
 from app.state.roster import RosterState
 from tests.browser.hostile import send_events
-from tests.browser.test_bad_assertions import accept_case
-from tests.browser.test_decision_walkthrough import register_key_for, sign_in, sign_out
+from tests.browser.steps import accept_case, enroll_first_admin, register_key_for, review_and_sign, sign_in, sign_out
 from tests.flows import VALID_ID, business_snapshot
 
 pytestmark = pytest.mark.browser
+HOSTILE = True  # Reflex's own setvar / frontend-exception handlers fail on the malformed events
 
 # Which role a page state's handlers are for; handlers of other states are open to everyone
 # (sign-in, enrolment by one-time link) and must be harmless with any arguments.
@@ -102,24 +102,15 @@ def _client_limit_off():
 @pytest.fixture(scope="module")
 def world(key_browser):
     """Keys for A001 (admin, auditor), S001 (approver), P001 (auditor); one signed decision."""
-    import subprocess
-    import sys
-
     page, origin = key_browser.page, key_browser.origin
-    link = subprocess.run([sys.executable, "-m", "app.cli", "enroll-admin", "A001", "王建国"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    page.goto(link)
-    page.click("#enroll")
-    page.wait_for_selector("#to-sign-in")
+    enroll_first_admin(page, origin)
     sign_in(page, origin, "A001", "/roster")
     register_key_for(page, "S001")
     register_key_for(page, "P001")
     sign_out(page)
     sign_in(page, origin, "S001", "/counter")
     accept_case(page)
-    for box in page.locator("input[name^=condition-]").all():
-        box.check()
-    page.click("#sign")
+    review_and_sign(page)
     page.wait_for_selector("#signed-number", timeout=60000)
     sign_out(page)
     return key_browser

@@ -17,8 +17,8 @@ from app.db import transaction
 from app.models import AuditEvent, SecurityKey
 from app.state.counter import CounterState
 from tests.browser.hostile import send_events
-from tests.browser.test_decision_walkthrough import register_key_for, sign_in, sign_out
-from tests.flows import VALID_ID, business_snapshot
+from tests.browser.steps import accept_case, enroll_first_admin, register_key_for, review_and_sign, sign_in, sign_out
+from tests.flows import business_snapshot
 
 pytestmark = pytest.mark.browser
 COUNTER = CounterState.get_full_name()
@@ -27,15 +27,8 @@ COUNTER = CounterState.get_full_name()
 @pytest.fixture(scope="module")
 def approver_page(key_browser):
     """A001 enrolled, S001's key registered, S001 signed in at the counter."""
-    import subprocess
-    import sys
-
     page, origin = key_browser.page, key_browser.origin
-    link = subprocess.run([sys.executable, "-m", "app.cli", "enroll-admin", "A001", "王建国"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    page.goto(link)
-    page.click("#enroll")
-    page.wait_for_selector("#to-sign-in")
+    enroll_first_admin(page, origin)
     sign_in(page, origin, "A001", "/roster")
     register_key_for(page, "S001")
     sign_out(page)
@@ -43,24 +36,8 @@ def approver_page(key_browser):
     return key_browser
 
 
-def accept_case(page) -> None:
-    page.wait_for_selector("#item option:has-text('370303-SCZT-001')", state="attached")
-    page.select_option("#item", label=next(o for o in page.locator("#item option").all_inner_texts()
-                                           if "370303-SCZT-001" in o))
-    page.wait_for_selector("#materials input[type=checkbox]")
-    page.fill("#applicant-name", "淄博市张店区示例餐饮店")
-    page.fill("#id-number", VALID_ID)
-    for box in page.locator("#materials input[type=checkbox]").all():
-        box.check()
-    page.check("input[name=no_conflict]")
-    page.click("#accept")
-    page.wait_for_selector("#notice:has-text('已受理')")
-
-
 def sign_expecting_refusal(page, message: str) -> None:
-    for box in page.locator("input[name^=condition-]").all():
-        box.check()
-    page.click("#sign")
+    review_and_sign(page)
     page.wait_for_selector(f"#error:has-text('{message}')", timeout=60000)
 
 
@@ -105,9 +82,7 @@ def test_replayed_response_is_refused(approver_page):
     page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
     page.goto(kb.origin + "/counter")
     accept_case(page)
-    for box in page.locator("input[name^=condition-]").all():
-        box.check()
-    page.click("#sign")
+    review_and_sign(page)
     page.wait_for_selector("#signed-number", timeout=60000)
     finish = next(f for f in sent if isinstance(f, str) and ".finish_signing" in f)
     result = json.loads(finish[finish.index("["):])[1]["payload"]["result"]

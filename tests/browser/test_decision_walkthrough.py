@@ -11,38 +11,18 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import AuditEvent, Decision, SecurityKey
-from tests.flows import VALID_ID
+from tests.browser.steps import (accept_case, enroll_first_admin, register_key_for, review_and_sign, sign_in,
+                                  sign_out)
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, origin: str, staff_no: str, lands_on: str) -> None:
-    page.goto(origin + "/")
-    page.fill("#staff-no", staff_no)
-    page.click("#sign-in")
-    page.wait_for_url(f"**{lands_on}")
-
-
-def sign_out(page) -> None:
-    page.click("#sign-out")
-    page.wait_for_url("**/")
-
-
-def register_key_for(page, staff_no: str) -> None:
-    page.click(f"#register-{staff_no}")
-    page.wait_for_selector(f"#notice:has-text('（{staff_no}）登记密钥')")
 
 
 def test_decision_from_counter_to_auditor(key_browser, tmp_path):
     page, origin = key_browser.page, key_browser.origin
 
     # Bootstrap: one-time link for the first admin, used once.
-    link = subprocess.run([sys.executable, "-m", "app.cli", "enroll-admin", "A001", "王建国"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    link = enroll_first_admin(page, origin)
     assert link.startswith(origin + "/enroll?token=")
-    page.goto(link)
-    page.click("#enroll")
-    page.wait_for_selector("#to-sign-in")
     page.goto(link)
     page.click("#enroll")
     page.wait_for_selector("#error:has-text('已使用过')")
@@ -64,20 +44,9 @@ def test_decision_from_counter_to_auditor(key_browser, tmp_path):
     page.goto(origin + "/counter")
     page.wait_for_selector("#item option:has-text('370303-SCZT-001')", state="attached")
     options = page.locator("#item option").all_inner_texts()
-    assert any("370303-SCZT-001" in o for o in options)
     assert not any("370303-SHSW-002" in o or "370303-SCZT-004" in o for o in options)
-    page.select_option("#item", label=next(o for o in options if "370303-SCZT-001" in o))
-    page.wait_for_selector("#materials input[type=checkbox]")
-    page.fill("#applicant-name", "淄博市张店区示例餐饮店")
-    page.fill("#id-number", VALID_ID)
-    for box in page.locator("#materials input[type=checkbox]").all():
-        box.check()
-    page.check("input[name=no_conflict]")
-    page.click("#accept")
-    page.wait_for_selector("#notice:has-text('已受理')")
-    for box in page.locator("input[name^=condition-]").all():
-        box.check()
-    page.click("#sign")
+    accept_case(page)
+    review_and_sign(page)
     page.wait_for_selector("#signed-number", timeout=60000)
     number = page.inner_text("#signed-number").replace("已签署：", "").strip()
     assert number.startswith("张行审许字〔")

@@ -4,13 +4,9 @@ the item is offered at that officer's counter; taken off the list, it is gone an
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from tests.browser.test_decision_walkthrough import register_key_for, sign_in, sign_out
-from tests.flows import VALID_ID
+from tests.browser.steps import accept_case, enroll_first_admin, register_key_for, review_and_sign, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 CODE = "370303-SHSW-077"
@@ -18,11 +14,7 @@ CODE = "370303-SHSW-077"
 
 def test_item_to_counter_and_back(key_browser):
     page, origin = key_browser.page, key_browser.origin
-    link = subprocess.run([sys.executable, "-m", "app.cli", "enroll-admin", "A001", "王建国"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    page.goto(link)
-    page.click("#enroll")
-    page.wait_for_selector("#to-sign-in")
+    enroll_first_admin(page, origin)
     sign_in(page, origin, "A001", "/roster")
 
     # A new item, then onto the independent list.
@@ -83,16 +75,7 @@ def test_item_to_counter_and_back(key_browser):
 
     # The new item is offered at S077's counter; a case is accepted.
     sign_in(page, origin, "S077", "/counter")
-    page.wait_for_selector(f"#item option:has-text('{CODE}')", state="attached")
-    page.select_option("#item", label=next(o for o in page.locator("#item option").all_inner_texts() if CODE in o))
-    page.wait_for_selector("#materials input[type=checkbox]")
-    page.fill("#applicant-name", "张店区某某协会")
-    page.fill("#id-number", VALID_ID)
-    for box in page.locator("#materials input[type=checkbox]").all():
-        box.check()
-    page.check("input[name=no_conflict]")
-    page.click("#accept")
-    page.wait_for_selector("#notice:has-text('已受理')")
+    accept_case(page, CODE, "张店区某某协会")
     sign_out(page)
 
     # Taken off the list: gone from the counter, and the accepted case cannot be signed.
@@ -109,7 +92,5 @@ def test_item_to_counter_and_back(key_browser):
     page.wait_for_selector("text=张店区某某协会")
     assert not any(CODE in o for o in page.locator("#item option").all_inner_texts())
     page.click("text=打开")
-    for box in page.locator("input[name^=condition-]").all():
-        box.check()
-    page.click("#sign")
+    review_and_sign(page)
     page.wait_for_selector("#error:has-text('已不在独立审批事项清单内')", timeout=60000)

@@ -1,0 +1,57 @@
+"""What an officer does in the browser, step by step, shared by the browser tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.flows import VALID_ID
+
+
+def enroll_first_admin(page, origin: str, staff_no: str = "A001", name: str = "王建国") -> str:
+    """Print the one-time link with the CLI and register the admin's key through it."""
+    link = subprocess.run([sys.executable, "-m", "app.cli", "enroll-admin", staff_no, name],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    page.goto(link)
+    page.click("#enroll")
+    page.wait_for_selector("#to-sign-in")
+    return link
+
+
+def sign_in(page, origin: str, staff_no: str, lands_on: str) -> None:
+    page.goto(origin + "/")
+    page.fill("#staff-no", staff_no)
+    page.click("#sign-in")
+    page.wait_for_url(f"**{lands_on}")
+
+
+def sign_out(page) -> None:
+    page.click("#sign-out")
+    page.wait_for_url("**/")
+
+
+def register_key_for(page, staff_no: str) -> None:
+    """On the roster: step-up if due, then the officer's key in this browser."""
+    page.click(f"#register-{staff_no}")
+    page.wait_for_selector(f"#notice:has-text('（{staff_no}）登记密钥')")
+
+
+def accept_case(page, code: str = "370303-SCZT-001", applicant: str = "淄博市张店区示例餐饮店") -> None:
+    """At the counter: choose the item, enter the applicant, receive every material, accept."""
+    page.wait_for_selector(f"#item option:has-text('{code}')", state="attached")
+    page.select_option("#item", label=next(o for o in page.locator("#item option").all_inner_texts() if code in o))
+    page.wait_for_selector("#materials input[type=checkbox]")
+    page.fill("#applicant-name", applicant)
+    page.fill("#id-number", VALID_ID)
+    for box in page.locator("#materials input[type=checkbox]").all():
+        box.check()
+    page.check("input[name=no_conflict]")
+    page.click("#accept")
+    page.wait_for_selector("#notice:has-text('已受理')")
+
+
+def review_and_sign(page) -> None:
+    """Confirm every acceptance condition and sign with the key."""
+    for box in page.locator("input[name^=condition-]").all():
+        box.check()
+    page.click("#sign")
