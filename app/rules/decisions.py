@@ -192,7 +192,8 @@ def _store_signed(principal: Principal, challenge, assertion) -> Decision:
             case_id=case.id, outcome="approved", document_number=content["document_number"],
             verification_code=content["verification_code"],
             decided_at=datetime.fromisoformat(content["decided_at"]), approver_id=principal.officer_id,
-            key_id=key.id, payload=payload.decode("utf-8"), payload_sha256=hashlib.sha256(payload).hexdigest(),
+            key_id=key.id, authorization_id=key.authorization_id, scope_digest=key.scope_digest,
+            payload=payload.decode("utf-8"), payload_sha256=hashlib.sha256(payload).hexdigest(),
             challenge=challenge_bytes, credential_id=key.credential_id, authenticator_data=ad,
             client_data_json=cdj, signature=assertion.response.signature, sign_count=new_count,
             document_sha256=content["document"]["sha256"], pdf_sha256=pdf_sha, pdf_size=len(sealed))

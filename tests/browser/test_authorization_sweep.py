@@ -24,6 +24,7 @@ from app.state.item import ItemState
 from app.state.officer import OfficerState
 from app.state.enroll import EnrollState
 from app.state.roster import RosterState
+from app.state.verify import VerifyState
 from tests.browser.hostile import send_events
 from tests.browser.steps import accept_case, enroll_first_admin, register_key_for, review_and_sign, sign_in, sign_out
 from tests.flows import VALID_ID, business_snapshot
@@ -148,7 +149,7 @@ def test_handlers_refuse_what_the_caller_may_not_do(world, staff_no, lands_on, r
 def test_every_state_is_covered():
     """A new page state must say which role it serves (or be deliberately open)."""
     ours = [s for s in _states() if s.__module__.startswith("app.")]
-    open_states = {AuthState, EnrollState}
+    open_states = {AuthState, EnrollState, VerifyState}  # sign-in, one-time link, public verification
     assert {s for s in ours if s not in open_states} == set(ROLE_OF_STATE)
 
 

@@ -67,6 +67,16 @@ def test_decision_from_counter_to_auditor(key_browser, tmp_path):
     with transaction() as s:
         assert s.exec(select(Decision)).one().document_number == number
 
+    # Anyone can check it on the public verify page, by the code or by the file.
+    sign_out(page)
+    with transaction() as s:
+        code = s.exec(select(Decision)).one().verification_code
+    page.goto(f"{origin}/verify?code={code}")
+    page.wait_for_selector(f"#record >> text={number}")
+    page.set_input_files("#verify-file", str(auditor_pdf))
+    page.click("#verify-upload")
+    page.wait_for_selector("#verdict:has-text('有效')")
+
     verify = [sys.executable, "-m", "app.signing.verify"]
     ok = subprocess.run([*verify, str(auditor_pdf)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout

@@ -1,0 +1,87 @@
+"""Public verification (SPEC "Verification"): anyone holding a decision's code or PDF can check it.
+准予 decisions are public (行政许可法 第四十条); what is shown carries no personal ID number."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlmodel import select
+
+from app.db import transaction
+from app.models import Authorization, Category, Decision, Item, SecurityKey
+from app.rules.errors import refuse
+from app.rules import clock
+from app.rules.scope import covers, scope_digest
+from app.signing.evidence import Check, extract_evidence, verify_evidence
+
+
+@dataclass(frozen=True)
+class Record:
+    document_number: str
+    title: str
+    item: str
+    applicant: str
+    decided_at: str
+    approver: str
+    key_fingerprint: str
+    pdf_sha256: str
+
+
+def _record(decision: Decision) -> Record:
+    payload = json.loads(decision.payload)
+    return Record(decision.document_number, payload["title"], f"{payload['item']['name']}（{payload['item']['code']}）",
+                  payload["applicant"]["name"], payload["decided_at"][:19].replace("T", " "),
+                  payload["approver"]["name"], payload["key"]["fingerprint"], decision.pdf_sha256)
+
+
+def by_code(code: Any) -> Record:
+    code = code.strip().upper() if isinstance(code, str) else ""
+    if not (8 <= len(code) <= 32 and code.isalnum()):
+        raise refuse("verify.bad_code", "核验码格式不正确")
+    with transaction() as session:
+        decision = session.exec(select(Decision).where(Decision.verification_code == code)).first()
+        if decision is None:
+            raise refuse("verify.unknown_code", "未找到该核验码对应的决定书")
+        return _record(decision)
+
+
+def check_pdf(pdf: Any) -> tuple[list[Check], Optional[Record]]:
+    """Offline checks of the embedded evidence, then the bureau's records: the same decision, the
+    key registered to that approver, bound to an authorization that covered the item on that day."""
+    if not isinstance(pdf, (bytes, bytearray)) or not pdf.startswith(b"%PDF"):
+        raise refuse("verify.not_pdf", "请上传决定书 PDF 文件")
+    pdf = bytes(pdf)
+    try:
+        evidence = extract_evidence(pdf)
+    except Exception:
+        raise refuse("verify.no_evidence", "文件中没有可读取的签署证据：不是本系统出具的决定书，或文件已损坏")
+    checks = verify_evidence(pdf, evidence)
+    payload_sha = hashlib.sha256(evidence["payload"].encode("utf-8")).hexdigest()
+    with transaction() as session:
+        decision = session.exec(select(Decision).where(Decision.payload_sha256 == payload_sha)).first()
+        checks.append(Check("本局登记有此决定", decision is not None))
+        if decision is None:
+            return checks, None
+        checks.append(Check("文件与登记的决定书一致", hashlib.sha256(pdf).hexdigest() == decision.pdf_sha256))
+        key = session.get(SecurityKey, decision.key_id)
+        checks.append(Check("密钥登记于该审批员名下", key.officer_id == decision.approver_id
+                            and key.credential_id == decision.credential_id))
+        auth = session.get(Authorization, decision.authorization_id) if decision.authorization_id else None
+        item = session.exec(select(Item).where(Item.code == json.loads(decision.payload)["item"]["code"])).first()
+        category = session.get(Category, item.category_id).code if item else ""
+        checks.append(Check("签署时授权有效且涵盖该事项", auth is not None and _was_active(auth, decision.decided_at)
+                            and decision.scope_digest == scope_digest(auth)
+                            and (item is not None and covers(auth, item, category))))
+        return checks, _record(decision)
+
+
+def _was_active(auth: Authorization, at: datetime) -> bool:
+    """In force at that moment, whatever happened to it later (revocation, renewal)."""
+    day = at.astimezone(clock.BEIJING).date()
+    return (auth.valid_from <= day <= auth.valid_until
+            and (auth.revoked_at is None or auth.revoked_at > at)
+            and (auth.superseded_at is None or auth.superseded_at > at))

@@ -1,0 +1,54 @@
+"""Public verification by code and by PDF, including the bureau's records at signing time."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from app.db import transaction
+from app.models import Authorization
+from app.rules import authorizations, decisions, verification
+from tests import flows
+
+
+@pytest.fixture()
+def signed(db):
+    admin, admin_key = flows.enroll_admin()
+    key = flows.register_key(admin, admin_key, "S001")
+    approver = flows.sign_in("S001", key)
+    decision = flows.sign_case(approver, key, flows.accept_case(approver))
+    return admin, admin_key, decision
+
+
+def test_by_code_shows_the_public_record(signed):
+    _, _, decision = signed
+    record = verification.by_code(decision.verification_code.lower())
+    assert record.document_number == decision.document_number and record.approver == "张晓梅"
+    assert "11010519" not in str(record)  # no ID number
+    flows.assert_refused(lambda: verification.by_code("0000000000000000"), "verify.unknown_code", audited=False)
+    flows.assert_refused(lambda: verification.by_code("<script>"), "verify.bad_code", audited=False)
+
+
+def test_pdf_is_valid_and_stays_valid_after_a_later_revocation(signed):
+    admin, admin_key, decision = signed
+    pdf = decisions.read_pdf(decision)
+    checks, record = verification.check_pdf(pdf)
+    assert all(c.ok for c in checks), [c for c in checks if not c.ok]
+    assert record.document_number == decision.document_number
+    with transaction() as s:
+        auth = s.exec(select(Authorization).where(Authorization.id == decision.authorization_id)).one()
+    flows.step_up(admin, admin_key)
+    authorizations.revoke(admin, auth.id, "次年调岗")
+    checks, _ = verification.check_pdf(pdf)
+    assert all(c.ok for c in checks)  # lifetime: it was in scope when it was signed
+
+
+def test_tampered_or_foreign_pdfs_fail(signed):
+    _, _, decision = signed
+    pdf = bytearray(decisions.read_pdf(decision))
+    pdf[len(pdf) // 5] ^= 0x01
+    checks, _ = verification.check_pdf(bytes(pdf))
+    failed = {c.name for c in checks if not c.ok}
+    assert "决定书正文未被改动" in failed and "文件与登记的决定书一致" in failed
+    flows.assert_refused(lambda: verification.check_pdf(b"%PDF-1.7\n%%EOF"), "verify.no_evidence", audited=False)
+    flows.assert_refused(lambda: verification.check_pdf(b"hello"), "verify.not_pdf", audited=False)
