@@ -7,15 +7,14 @@ import reflex as rx
 
 from app.db import transaction
 from app.rules import authorizations, catalog, roster
+from app.rules import clock
 from app.rules.clock import local
 from app.rules.errors import Refused
 from app.rules.roles import ADMIN, ROLE_NAMES
 from app.rules.scope import authorization_state
-from app.rules import clock
 from app.state.auth import STEP_UP_ACTIONS, AuthState, to_int
+from app.state.roster import AUTH_STATE, KEY_STATUS
 
-AUTH_STATE = {"active": "有效", "expired": "已到期", "revoked": "已撤销", "pending": "未生效", "renewed": "已续期"}
-KEY_STATUS = {"active": "有效", "revoked": "已停用", "suspect": "计数器异常，已暂停"}
 
 
 class OfficerState(AuthState):
