@@ -65,7 +65,7 @@ def catalog() -> rx.Component:
                 rx.el.select(rx.el.option("全部", value=""), rx.el.option("在清单内", value="yes"),
                              rx.el.option("不在清单内", value="no"), name="listed", style={"padding": "6px"}),
                 rx.button("查询", type="submit"), rx.spacer(),
-                rx.button("导出 Excel", on_click=CatalogState.export, type="button", variant="soft")),
+                rx.button("导出 Excel", on_click=CatalogState.export, type="button", variant="soft", id="export")),
                 on_submit=CatalogState.search, reset_on_submit=False, width="100%"),
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in

@@ -28,7 +28,7 @@ from app.rules import audit, clock, document_numbers, inputs
 from app.rules.canonical import canonical_json
 from app.rules.cases import _int_list, own_case
 from app.rules.errors import refuse
-from app.rules.key_state import mark_suspect, record_use
+from app.rules.key_state import record_use, suspending_clones
 from app.rules.roles import APPROVER, AUDITOR
 from app.rules.scope import authorization_state, covers, exclusions, scope_digest
 from app.rules.principal import Principal
@@ -150,11 +150,8 @@ def complete(principal: Principal, challenge_id: Any, response: Any) -> Decision
     """Verify the assertion and store the signed decision, all or nothing."""
     assertion = webauthn.parse_assertion(response)
     challenge = webauthn.consume_challenge(challenge_id, "sign", principal.officer_id)
-    try:
+    with suspending_clones():
         return _store_signed(principal, challenge, assertion)
-    except webauthn.SignCountRegression as exc:
-        mark_suspect(exc.key_id, exc.stored, exc.received)
-        raise
 
 
 def _store_signed(principal: Principal, challenge, assertion) -> Decision:

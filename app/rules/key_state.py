@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any, Optional
 
 from sqlalchemy import update
@@ -12,6 +13,7 @@ from app.models import Officer, SecurityKey
 from app.models.base import utcnow
 from app.rules import audit
 from app.rules.errors import refuse
+from app.signing.webauthn import SignCountRegression, verify_assertion
 
 
 def mark_suspect(key_id: int, stored: int, received: int) -> None:
@@ -40,3 +42,24 @@ def record_use(session: Session, key: SecurityKey, new_count: int) -> None:
     if session.execute(update(SecurityKey).where(SecurityKey.id == key.id, SecurityKey.sign_count == key.sign_count)
                        .values(sign_count=new_count, last_used_at=utcnow())).rowcount != 1:
         raise refuse("key.concurrent_use", "密钥正被同时使用，请重试")
+
+
+@contextmanager
+def suspending_clones():
+    """A sign-count regression refuses the assertion; once the refused work has rolled back, the
+    key is suspended in a transaction of its own (notes/webauthn.md §6)."""
+    try:
+        yield
+    except SignCountRegression as exc:
+        mark_suspect(exc.key_id, exc.stored, exc.received)
+        raise
+
+
+def use_own_key(session: Session, officer_id: int, state: dict, assertion, inactive_code: str) -> SecurityKey:
+    """The officer's active key that made this assertion, verified, its new count stored."""
+    key = session.exec(select(SecurityKey).where(SecurityKey.credential_id == assertion.raw_id,
+                                                 SecurityKey.officer_id == officer_id)).first()
+    if key is None or key.status != "active":
+        raise refuse(inactive_code, "密钥未登记、已停用或已暂停")
+    record_use(session, key, verify_assertion(state, key, assertion))
+    return key

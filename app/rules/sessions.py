@@ -19,7 +19,7 @@ from app.models import Authorization, LoginSession, Officer, SecurityKey, SignIn
 from app.models.base import utcnow
 from app.rules import audit, clock
 from app.rules.errors import Refused, refuse
-from app.rules.key_state import active_keys, mark_suspect, officer_by_staff_no, record_use
+from app.rules.key_state import active_keys, officer_by_staff_no, suspending_clones, use_own_key
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
 from app.rules.scope import authorization_state
@@ -88,23 +88,14 @@ def finish_sign_in(challenge_id: Any, response: Any) -> Principal:
 def _finish_sign_in(challenge_id: Any, response: Any, officer_id: int | None) -> Principal:
     assertion = webauthn.parse_assertion(response)
     challenge = webauthn.consume_challenge(challenge_id, "signin", officer_id)
-    try:
-        with transaction() as session:
-            key = session.exec(select(SecurityKey).where(SecurityKey.credential_id == assertion.raw_id,
-                                                         SecurityKey.officer_id == challenge.officer_id)).first()
-            if key is None or key.status != "active":
-                raise refuse("signin.key_inactive", "密钥未登记、已停用或已暂停")
-            new_count = webauthn.verify_assertion(challenge.state, key, assertion)
-            record_use(session, key, new_count)
-            officer = session.get(Officer, key.officer_id)
-            login = LoginSession(id=secrets.token_urlsafe(32), officer_id=officer.id, key_id=key.id)
-            session.add(login)
-            audit.record(session, "session.signed_in", f"officer:{officer.id}", officer.id,
-                         key_id=key.id, credential_id=websafe_encode(key.credential_id))
-            return Principal(login.id, officer.id, key.id, officer.name, officer.staff_no, tuple(officer.roles))
-    except webauthn.SignCountRegression as exc:
-        mark_suspect(exc.key_id, exc.stored, exc.received)
-        raise
+    with suspending_clones(), transaction() as session:
+        key = use_own_key(session, challenge.officer_id, challenge.state, assertion, "signin.key_inactive")
+        officer = session.get(Officer, key.officer_id)
+        login = LoginSession(id=secrets.token_urlsafe(32), officer_id=officer.id, key_id=key.id)
+        session.add(login)
+        audit.record(session, "session.signed_in", f"officer:{officer.id}", officer.id,
+                     key_id=key.id, credential_id=websafe_encode(key.credential_id))
+        return Principal(login.id, officer.id, key.id, officer.name, officer.staff_no, tuple(officer.roles))
 
 
 def current(session_id: Optional[str], role: Optional[str] = None) -> Principal:

@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.config import settings
 from app.db import transaction
-from app.models import LoginSession, SecurityKey
+from app.models import LoginSession
 from app.models.base import utcnow
 from app.rules import audit
 from app.rules.errors import refuse
-from app.rules.key_state import active_keys, mark_suspect, record_use
+from app.rules.key_state import active_keys, suspending_clones, use_own_key
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
 from app.signing import webauthn
@@ -37,22 +37,13 @@ def finish(principal: Principal, challenge_id: Any, response: Any) -> None:
     challenge = webauthn.consume_challenge(challenge_id, "stepup", principal.officer_id)
     if challenge.context.get("session_id") != principal.session_id:
         raise refuse("stepup.other_session", "确认请求不属于当前登录")
-    try:
-        with transaction() as session:
-            key = session.exec(select(SecurityKey).where(SecurityKey.credential_id == assertion.raw_id,
-                                                         SecurityKey.officer_id == principal.officer_id)).first()
-            if key is None or key.status != "active":
-                raise refuse("key.inactive", "密钥未登记、已停用或已暂停")
-            new_count = webauthn.verify_assertion(challenge.state, key, assertion)
-            record_use(session, key, new_count)
-            login = session.get(LoginSession, principal.session_id)
-            login.stepped_up_at, login.stepped_up_key_id = utcnow(), key.id
-            session.add(login)
-            audit.record(session, "stepup.confirmed", f"officer:{principal.officer_id}", principal.officer_id,
-                         key_id=key.id)
-    except webauthn.SignCountRegression as exc:
-        mark_suspect(exc.key_id, exc.stored, exc.received)
-        raise
+    with suspending_clones(), transaction() as session:
+        key = use_own_key(session, principal.officer_id, challenge.state, assertion, "key.inactive")
+        login = session.get(LoginSession, principal.session_id)
+        login.stepped_up_at, login.stepped_up_key_id = utcnow(), key.id
+        session.add(login)
+        audit.record(session, "stepup.confirmed", f"officer:{principal.officer_id}", principal.officer_id,
+                     key_id=key.id)
 
 
 def require_fresh(session: Session, principal: Principal) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from app.db import transaction
@@ -78,13 +80,17 @@ class CatalogState(AuthState):
         return self._act(ADMIN, form_data, lambda p, f: catalog.create_item(p, form_fields(f), f.get("reason")),
                          lambda _, item: rx.redirect(f"/item?id={item.id}"))
 
-    @rx.event
-    def export(self):
-        principal = self._principal(ADMIN)
+    @rx.event(background=True)
+    async def export(self):
+        async with self:
+            principal = self._principal(ADMIN)
+            exit_event = self._exit() if principal is None else None
         if principal is None:
-            return self._exit()
-        return rx.download(data=catalog_io.export_xlsx(principal), filename="独立审批事项清单.xlsx",
-                           mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            yield exit_event
+            return
+        data = await asyncio.to_thread(catalog_io.export_xlsx, principal)
+        yield rx.download(data=data, filename="独立审批事项清单.xlsx",
+                          mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     @rx.event
     def set_import_reason(self, value: str):
@@ -96,19 +102,26 @@ class CatalogState(AuthState):
             return self._exit()
         return rx.call_script(read_file_script("import-file"), callback=CatalogState.finish_import)
 
-    @rx.event
-    def finish_import(self, result: dict):
-        self.error, self.notice = "", ""
-        principal = self._principal(ADMIN)
-        if principal is None:
-            return self._exit()
-        data, message = file_bytes(result)
-        if data is None:
-            self.error = message
+    @rx.event(background=True)
+    async def finish_import(self, result: dict):
+        """Up to thousands of rows in one transaction: off the event loop, so other officers wait for nothing."""
+        async with self:
+            self.error, self.notice = "", ""
+            principal = self._principal(ADMIN)
+            exit_event = self._exit() if principal is None else None
+            data, message = file_bytes(result)
+            if principal is not None and data is None:
+                self.error = message
+            reason = self.import_reason
+        if principal is None or data is None:
+            yield exit_event
             return
         try:
-            created, revised = catalog_io.import_xlsx(principal, data, self.import_reason)
+            created, revised = await asyncio.to_thread(catalog_io.import_xlsx, principal, data, reason)
         except Refused as exc:
-            return self._refused(exc)
-        self.notice = f"导入完成：新增 {created} 项，修订 {revised} 项"
-        self._search(principal)
+            async with self:
+                self._refused(exc)
+            return
+        async with self:
+            self.notice = f"导入完成：新增 {created} 项，修订 {revised} 项"
+            self._search(principal)

@@ -93,7 +93,6 @@ class ItemState(AuthState):
             return self._exit()
         number = to_int(revision)
         with transaction() as session:
-            principal.require(ADMIN)
             snapshot = catalog.revision_snapshot(session, self.item_id, number) if number else None
         if snapshot is None:
             self.error = "没有该版本"

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 CODE = "370303-SHSW-077"
 
 
-def test_item_to_counter_and_back(key_browser):
+def test_item_to_counter_and_back(key_browser, tmp_path):
     page, origin = key_browser.page, key_browser.origin
     enroll_first_admin(page, origin)
     sign_in(page, origin, "A001", "/roster")
@@ -36,6 +36,18 @@ def test_item_to_counter_and_back(key_browser):
     page.fill("#listing-reason", "流程简单、风险较低，列入清单")
     page.click("#set-listed")
     page.wait_for_selector("#listed:has-text('在独立审批清单内')")
+
+    # The catalog goes out as Excel and comes back unchanged.
+    page.goto(origin + "/catalog")
+    page.wait_for_selector(f"#items >> text={CODE}")
+    with page.expect_download() as download:
+        page.click("#export")
+    workbook = tmp_path / "catalog.xlsx"
+    download.value.save_as(workbook)
+    page.set_input_files("#import-file", str(workbook))
+    page.fill("#import-reason", "核对导出文件")
+    page.click("#import")
+    page.wait_for_selector("#notice:has-text('导入完成：新增 0 项，修订 0 项')")
 
     # A new officer, qualified per 四, authorized for the new item.
     page.goto(origin + "/roster")
