@@ -31,6 +31,7 @@ class Settings:
     signin_window_minutes: int
     signin_max_failures_per_client: int
     signin_max_failures_per_officer: int
+    signin_max_begins_per_client: int
 
     @property
     def pdf_dir(self) -> Path:
@@ -62,6 +63,7 @@ def load_settings() -> Settings:
         signin_window_minutes=_int("APP_SIGNIN_WINDOW_MINUTES", 15),
         signin_max_failures_per_client=_int("APP_SIGNIN_MAX_FAILURES_PER_CLIENT", 20),
         signin_max_failures_per_officer=_int("APP_SIGNIN_MAX_FAILURES_PER_OFFICER", 5),
+        signin_max_begins_per_client=_int("APP_SIGNIN_MAX_BEGINS_PER_CLIENT", 60),
     )
 
 

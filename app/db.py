@@ -7,10 +7,12 @@ from functools import lru_cache
 from typing import Iterator
 
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from app.config import settings
+from app.rules.errors import refuse
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -53,11 +55,27 @@ def get_engine(url: str | None = None) -> Engine:
 
 @contextmanager
 def transaction(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work: commits on success, rolls everything back on any error."""
+    """One unit of work: commits on success, rolls everything back on any error. A constraint that
+    a concurrent writer won (unique number, duplicate key…) or a busy database is a refusal in
+    Chinese, never a raw driver error."""
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            raise refuse("db.conflict", "数据已被同时修改或重复提交，未保存任何内容，请刷新后重试") from exc
+        except OperationalError as exc:
+            session.rollback()
+            if _is_contention(exc):
+                raise refuse("db.busy", "系统繁忙（数据正被他人同时修改），未保存任何内容，请稍后重试") from exc
+            raise
         except BaseException:
             session.rollback()
             raise
+
+
+def _is_contention(exc: OperationalError) -> bool:
+    """SQLite's lock timeout, PostgreSQL's serialization failure or deadlock."""
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in ("40001", "40P01") or "database is locked" in str(exc.orig)

@@ -34,14 +34,18 @@ fi
 
 # 3. Bun and Node from the npm registry into .tools/ (Reflex needs Node >= 22.22, Bun >= 1.4.4).
 if [ ! -x .tools/node_modules/.bin/bun ] || [ ! -x .tools/node_modules/.bin/node ]; then
-  npm ci --prefix .tools --no-fund --no-audit --registry=https://registry.npmjs.org >/dev/null
+  npm ci --prefix .tools --no-fund --no-audit >/dev/null
 fi
 
 export PATH="$ROOT/.tools/node_modules/.bin:$ROOT/.venv/bin:$PATH"
-export REFLEX_USE_SYSTEM_BUN=1 NPM_CONFIG_REGISTRY=https://registry.npmjs.org
+# npm's own configured registry; naming it stops Reflex from probing mirrors it cannot reach.
+export REFLEX_USE_SYSTEM_BUN=1 NPM_CONFIG_REGISTRY="${NPM_CONFIG_REGISTRY:-$(npm config get registry)}"
 export REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false
 export APP_DATA_DIR=${APP_DATA_DIR:-$ROOT/data}
+# Decision PDFs, keys and the database are the bureau's alone: not readable by other users.
+umask 077
 mkdir -p "$APP_DATA_DIR"
+chmod 700 "$APP_DATA_DIR"
 
 # 4. Database schema (Alembic), then demo data if the database is empty.
 python -m app.cli migrate

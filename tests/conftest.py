@@ -42,8 +42,10 @@ def _reset_database() -> None:
 def db():
     """A migrated, empty database with the demo data loaded."""
     from app.demo import load_demo_data
+    from app.rules import ratelimit
 
     _reset_database()
+    ratelimit.reset()
     load_demo_data()
     yield
 

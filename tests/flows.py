@@ -23,9 +23,21 @@ def enroll_admin(staff_no: str = "A001") -> tuple[sessions.Principal, SoftKey]:
     return sign_in(staff_no, key), key
 
 
-def sign_in(staff_no: str, key: SoftKey) -> sessions.Principal:
-    challenge_id, options = sessions.begin_sign_in(staff_no)
-    return sessions.finish_sign_in(challenge_id, key.get(options))
+# The HttpOnly cookie each signed-in "browser" holds, by session id (as app/http.py sets it).
+COOKIES: dict[str, str] = {}
+
+
+def sign_in(staff_no: str, key: SoftKey, client: str = "local") -> sessions.Principal:
+    challenge_id, options = sessions.begin_sign_in(staff_no, client)
+    principal = sessions.finish_sign_in(challenge_id, key.get(options))
+    name, secret = sessions.bind(sessions.issue_bind_ticket(principal.session_id))
+    COOKIES[principal.session_id] = f"{name}={secret}"
+    return principal
+
+
+def current(principal: sessions.Principal, role: str | None = None) -> sessions.Principal:
+    """The session as the app checks it on every event: session id plus the browser's cookie."""
+    return sessions.current(principal.session_id, role, cookie_header=COOKIES.get(principal.session_id, ""))
 
 
 def officer_id(staff_no: str) -> int:

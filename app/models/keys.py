@@ -24,6 +24,7 @@ class SecurityKey(SQLModel, table=True):
     sign_count: int = 0
     authorization_id: Optional[int] = Field(default=None, foreign_key="authorization.id")
     scope_digest: Optional[str] = Field(default=None, max_length=64)
+    scope_items: list = json_field()  # item codes resolved at binding: catalog edits cannot widen them
     registered_by: Optional[int] = Field(default=None, foreign_key="officer.id")
     registered_at: datetime = Field(default_factory=utcnow)
     last_used_at: Optional[datetime] = None
@@ -46,6 +47,7 @@ class EnrollmentToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: Optional[datetime] = None
+    revoked_at: Optional[datetime] = None  # a newer link, or an admin holding a key, kills it
 
 
 class WebAuthnChallenge(SQLModel, table=True):
@@ -77,6 +79,11 @@ class LoginSession(SQLModel, table=True):
     end_reason: Optional[str] = None
     stepped_up_at: Optional[datetime] = None  # last fresh assertion by this officer, for admin power
     stepped_up_key_id: Optional[int] = Field(default=None, foreign_key="security_key.id")
+    # The tab's Reflex token is no credential (it travels in the socket URL): the session also
+    # needs a secret held only in an HttpOnly cookie, handed over once for a one-time ticket.
+    secret_sha256: str = Field(default="", max_length=64)
+    bind_ticket_sha256: Optional[str] = Field(default=None, max_length=64)
+    bound_at: Optional[datetime] = None
 
 
 class SignInAttempt(SQLModel, table=True):

@@ -19,9 +19,16 @@ def reason_form(handler, hidden: dict, label: str, color: str = "gray") -> rx.Co
 
 def grant_row(a: dict) -> rx.Component:
     return rx.table.row(
-        rx.table.cell("#" + a["id"]), rx.table.cell(a["term"]), rx.table.cell(a["scope"]), rx.table.cell(a["state"]),
+        rx.table.cell("#" + a["id"]), rx.table.cell(a["term"]),
+        rx.table.cell(rx.vstack(rx.text(a["scope"]), rx.cond(a["pending"] != "", rx.callout(
+            "目录变更后新纳入范围、密钥尚不能签署的事项：" + a["pending"], color_scheme="orange", size="1")),
+            spacing="1")),
+        rx.table.cell(a["state"]),
         rx.table.cell(a["reason"]),
         rx.table.cell(rx.vstack(
+            rx.cond(a["pending"] != "",
+                    reason_form(OfficerState.confirm_widening, {"authorization_id": a["id"]}, "确认扩大密钥范围",
+                                "orange")),
             rx.cond(a["renewable"] == "1",
                     reason_form(OfficerState.renew, {"authorization_id": a["id"]}, "续期一年")),
             rx.cond(a["open"] == "1",

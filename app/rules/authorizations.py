@@ -17,7 +17,8 @@ from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
 from app.rules.roles import ADMIN, APPROVER
 from app.rules.roster import _officer, qualifications
-from app.rules.scope import active_authorization, authorization_state, scope_digest
+from app.rules.scope import (active_authorization, authorization_state, pending_widening, resolve_items,
+                              scope_digest)
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -79,7 +80,8 @@ def grant(admin: Principal, officer_id: Any, categories: Any, items: Any, reason
         session.flush()
         audit.record(session, "authorization.granted", f"authorization:{auth.id}", admin.officer_id,
                      officer_id=officer.id, categories=cats, items=its, valid_from=start.isoformat(),
-                     valid_until=end.isoformat(), reason=reason, scope_digest=scope_digest(auth), **proof)
+                     valid_until=end.isoformat(), reason=reason, resolved_items=resolve_items(session, auth),
+                     **proof)
         return auth
 
 
@@ -116,18 +118,49 @@ def renew(admin: Principal, authorization_id: Any, reason: Any, categories: Any 
         old.superseded_at = clock.now_beijing()
         session.add(old)
         session.flush()
-        digest = scope_digest(new)
-        rebound = []
-        for key in session.exec(select(SecurityKey).where(SecurityKey.authorization_id == old.id,
-                                                          SecurityKey.status != "revoked")):
-            key.authorization_id, key.scope_digest = new.id, digest
-            session.add(key)
-            rebound.append(key.id)
+        rebound, bound_items, digest = _bind_keys(session, old.id, new)
         audit.record(session, "authorization.renewed", f"authorization:{new.id}", admin.officer_id,
                      renews=old.id, officer_id=officer.id, categories=cats, items=its,
-                     valid_until=new.valid_until.isoformat(), rebound_keys=rebound, scope_digest=digest,
-                     reason=reason, **proof)
+                     valid_until=new.valid_until.isoformat(), rebound_keys=rebound, bound_items=bound_items,
+                     scope_digest=digest, reason=reason, **proof)
         return new
+
+
+def _bind_keys(session: Session, from_authorization_id: int, auth: Authorization) -> tuple[list[int], list[str], str]:
+    """Bind the keys of `from_authorization_id` to `auth` as today's catalog resolves it."""
+    bound_items = resolve_items(session, auth)
+    digest = scope_digest(auth, bound_items)
+    rebound = []
+    for key in session.exec(select(SecurityKey).where(SecurityKey.authorization_id == from_authorization_id,
+                                                      SecurityKey.status != "revoked")):
+        key.authorization_id, key.scope_items, key.scope_digest = auth.id, bound_items, digest
+        session.add(key)
+        rebound.append(key.id)
+    return rebound, bound_items, digest
+
+
+@audit_refusals("authorization.widen")
+def confirm_widening(admin: Principal, authorization_id: Any, reason: Any) -> list[str]:
+    """A catalog edit never widens a bound key by itself: an admin confirms, with step-up, that the
+    keys of this authorization may sign the items it now covers. Returns the codes added."""
+    admin.require(ADMIN)
+    reason = inputs.reason(reason, "确认扩大密钥范围必须填写原因")
+    with transaction() as session:
+        proof = stepup.require_fresh(session, admin)
+        auth = _authorization(session, authorization_id)
+        if authorization_state(auth, clock.today()) != "active":
+            raise refuse("authorization.not_active", "授权不在有效期内")
+        keys = session.exec(select(SecurityKey).where(SecurityKey.authorization_id == auth.id,
+                                                      SecurityKey.status != "revoked")).all()
+        before = sorted({code for key in keys for code in key.scope_items})
+        added = pending_widening(session, auth, before)
+        if not keys or not added:
+            raise refuse("authorization.nothing_to_widen", "没有待确认扩大的事项")
+        rebound, bound_items, digest = _bind_keys(session, auth.id, auth)
+        audit.record(session, "authorization.keys_widened", f"authorization:{auth.id}", admin.officer_id,
+                     officer_id=auth.officer_id, added_items=added, bound_items=bound_items, rebound_keys=rebound,
+                     scope_digest=digest, reason=reason, **proof)
+        return added
 
 
 @audit_refusals("authorization.revoke")
@@ -145,6 +178,17 @@ def revoke(admin: Principal, authorization_id: Any, reason: Any) -> Authorizatio
         audit.record(session, "authorization.revoked", f"authorization:{auth.id}", admin.officer_id,
                      officer_id=auth.officer_id, reason=reason, **proof)
         return auth
+
+
+def awaiting_widening(principal: Principal, auth: Authorization) -> list[str]:
+    """Item codes this active authorization now covers that its keys may not sign yet."""
+    principal.require(ADMIN)
+    if authorization_state(auth, clock.today()) != "active":
+        return []
+    with transaction() as session:
+        keys = session.exec(select(SecurityKey).where(SecurityKey.authorization_id == auth.id,
+                                                      SecurityKey.status != "revoked")).all()
+        return pending_widening(session, auth, sorted({c for k in keys for c in k.scope_items})) if keys else []
 
 
 def expiring(principal: Principal, days: int = EXPIRY_WARNING_DAYS) -> list[tuple[Authorization, Officer]]:

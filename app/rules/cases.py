@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.db import transaction
-from app.models import Authorization, Case, Category, Decision, Item
+from app.models import Authorization, Case, Category, Decision, Item, SecurityKey
 from app.models.base import utcnow
 from app.rules import audit, calendar, clock, inputs, personal_data
 from app.rules.errors import refuse
@@ -33,12 +33,21 @@ def _approver_authorization(session: Session, principal: Principal) -> Authoriza
     return auth
 
 
+def _bound_items(session: Session, principal: Principal) -> list[str]:
+    """The item codes the key that opened this session is bound to: the counter offers no item the
+    key could not sign."""
+    key = session.get(SecurityKey, principal.key_id)
+    return key.scope_items if key is not None else []
+
+
 def offered_items(principal: Principal) -> list[Item]:
     with transaction() as session:
-        return items_in_scope(session, _approver_authorization(session, principal))
+        bound = set(_bound_items(session, principal))
+        return [i for i in items_in_scope(session, _approver_authorization(session, principal)) if i.code in bound]
 
 
-def check_item_in_scope(session: Session, auth: Authorization, item: Item | None) -> Item:
+def check_item_in_scope(session: Session, auth: Authorization, item: Item | None,
+                        bound_items: list[str]) -> Item:
     if item is None:
         raise refuse("item.unknown", "事项不存在")
     category = session.get(Category, item.category_id)
@@ -46,6 +55,8 @@ def check_item_in_scope(session: Session, auth: Authorization, item: Item | None
         raise refuse("item.not_independent", f"“{item.name}”不在独立审批事项清单内，不能独立审批")
     if not covers(auth, item, category.code):
         raise refuse("scope.item_outside", f"“{item.name}”超出您的授权范围")
+    if item.code not in bound_items:
+        raise refuse("scope.not_bound", f"“{item.name}”是密钥绑定后才纳入授权范围的事项，须经工作组确认扩大密钥范围")
     return item
 
 
@@ -64,7 +75,7 @@ def accept_new_case(principal: Principal, item_id: Any, applicant_name: Any, id_
         raise refuse("case.conflict_not_declared", "受理前须声明与本申请无利害关系（回避）")
     with transaction() as session:
         auth = _approver_authorization(session, principal)
-        item = check_item_in_scope(session, auth, session.get(Item, item_id))
+        item = check_item_in_scope(session, auth, session.get(Item, item_id), _bound_items(session, principal))
         if any(i >= len(item.materials) or i < 0 for i in received):
             raise refuse("input.invalid", "材料清单不符")
         missing = [m["name"] for i, m in enumerate(item.materials) if m.get("required", True) and i not in received]

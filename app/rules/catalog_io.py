@@ -1,8 +1,10 @@
 """The catalog as an Excel workbook (.xlsx), since bureaus keep these lists in spreadsheets.
-Import is all or nothing: any bad row is reported with its row number and nothing is imported."""
+Import is all or nothing: any bad row is reported with its row number and nothing is imported.
+Cells are data, never formulas, both ways; an upload is size-checked as a zip before it is parsed."""
 
 from __future__ import annotations
 
+import zipfile
 from io import BytesIO
 from typing import Any
 
@@ -30,7 +32,29 @@ COLUMNS = [  # (header, field)
     *[(f"{label}（是/否）", flag) for flag, label in EXCLUSION_FLAGS.items()],
     ("列入独立审批清单（是/否）", "independent"),
 ]
-MAX_ROWS = 5000
+MAX_ROWS = 5000  # data rows in one import
+MAX_SHEET_ROWS = 4 * MAX_ROWS  # rows scanned, blank ones included: a sheet padded with empty rows stops here
+MAX_COLUMNS = 100  # columns read per row, whatever the sheet's own <dimension> claims
+MAX_CELL_CHARS = 5000
+# An .xlsx is a zip archive, and a few hundred KB of deflated XML can expand to gigabytes, which
+# openpyxl would hold in memory (a decompression bomb): these caps are checked before it parses anything.
+MAX_UPLOAD_BYTES = 1024 * 1024
+MAX_ZIP_MEMBERS = 64  # a catalog workbook has about ten parts
+MAX_MEMBER_UNZIPPED_BYTES = 20 * 1024 * 1024
+MAX_TOTAL_UNZIPPED_BYTES = 20 * 1024 * 1024
+UNZIP_CHUNK_BYTES = 64 * 1024
+# Text that Excel could take for a formula (formula injection), as the first character of a cell.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _literal(cell) -> None:
+    """Write text as a string, never a formula (openpyxl would store "=…" as a live one); quotePrefix
+    makes Excel show it as text and keep it text when edited. The text itself is not changed, so
+    export → import round-trips exactly."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if cell.value.startswith(FORMULA_PREFIXES):
+            cell.quotePrefix = True
 
 
 def export_xlsx(principal: Principal) -> bytes:
@@ -41,6 +65,7 @@ def export_xlsx(principal: Principal) -> bytes:
     ws.append([h for h, _ in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
+        _literal(cell)
     with transaction() as session:
         cats = {c.id: c.code for c in session.exec(select(Category))}
         deps = {d.id: d.code for d in session.exec(select(Department))}
@@ -53,29 +78,104 @@ def export_xlsx(principal: Principal) -> bytes:
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            _literal(cell)
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-def _read_rows(data: bytes) -> list[tuple[int, dict]]:
+def _too_large() -> Refused:
+    limit = MAX_TOTAL_UNZIPPED_BYTES // (1024 * 1024)
+    return refuse("import.too_large", f"文件解压后超过 {limit} MB，不像是事项清单：请检查文件或分批导入；未导入任何事项")
+
+
+def _read_capped(member, cap: int) -> int:
+    """The bytes a zip member really expands to, read in chunks and never kept: refuses as soon as
+    they pass `cap`, whatever the member's header declares."""
+    size = 0
+    while chunk := member.read(UNZIP_CHUNK_BYTES):
+        size += len(chunk)
+        if size > cap:
+            raise _too_large()
+    return size
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse an upload that is not a plain zip within the caps, before openpyxl parses any of it."""
     try:
-        ws = load_workbook(BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        archive = zipfile.ZipFile(BytesIO(data))
+    except Exception:  # BadZipFile, or whatever else a malformed directory raises
+        raise refuse("import.unreadable", "无法读取文件：请上传 .xlsx 格式的事项清单")
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise refuse("import.too_many_parts", f"文件内部结构异常（压缩包内超过 {MAX_ZIP_MEMBERS} 个部件），"
+                                                  "不像是事项清单：请用导出的模板填写后再导入；未导入任何事项")
+        if any(m.flag_bits & 0x1 for m in members):
+            raise refuse("import.encrypted", "文件已加密，无法读取：请上传未加密的 .xlsx 文件；未导入任何事项")
+        if (any(m.file_size > MAX_MEMBER_UNZIPPED_BYTES for m in members)
+                or sum(m.file_size for m in members) > MAX_TOTAL_UNZIPPED_BYTES):
+            raise _too_large()
+        # The declared sizes are the file's own claim: count what each member really expands to.
+        # (zipfile also stops at the declared size and then fails the CRC; the count holds regardless.)
+        total = 0
+        for m in members:
+            try:
+                with archive.open(m) as member:
+                    total += _read_capped(member, min(MAX_MEMBER_UNZIPPED_BYTES, MAX_TOTAL_UNZIPPED_BYTES - total))
+            except Refused:
+                raise
+            except Exception:  # BadZipFile (bad CRC), zlib.error, EOFError, unsupported compression, …
+                raise refuse("import.corrupt", "文件已损坏（解压校验失败），无法读取：请重新导出或另存后再导入；未导入任何事项")
+
+
+def _plain(value: Any) -> Any:
+    """A cell's value as data: a formula is kept as its text (openpyxl gives "=…", or an object for
+    array and data-table formulas), never evaluated."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return getattr(value, "text", None) or str(value)
+
+
+def _checked_rows(ws):
+    """(row number, values) for each sheet row, within the row, column and cell-length caps."""
+    for number, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+        if number > MAX_SHEET_ROWS:
+            raise refuse("import.too_many", f"表格超过 {MAX_SHEET_ROWS} 行（含空行）：一次最多导入 {MAX_ROWS} 行；未导入任何事项")
+        values = [_plain(v) for v in row]
+        if any(isinstance(v, str) and len(v) > MAX_CELL_CHARS for v in values):
+            raise refuse("import.cell_too_long", f"第 {number} 行有单元格超过 {MAX_CELL_CHARS} 字，请检查内容；未导入任何事项")
+        yield number, values
+
+
+def _read_rows(data: bytes) -> list[tuple[int, dict]]:
+    _check_zip(data)
+    try:
+        # data_only=False: a formula cell reads as its text, not as a value some spreadsheet computed.
+        wb = load_workbook(BytesIO(data), read_only=True, data_only=False)
+        try:
+            return _parse(_checked_rows(wb.worksheets[0]))
+        finally:
+            wb.close()
+    except Refused:
+        raise
     except Exception:
         raise refuse("import.unreadable", "无法读取文件：请上传 .xlsx 格式的事项清单")
-    rows = ws.iter_rows(values_only=True)
-    header = [str(h or "").strip() for h in next(rows, [])]
+
+
+def _parse(rows) -> list[tuple[int, dict]]:
+    header = [str(h or "").strip() for h in next(rows, (1, []))[1]]
     expected = [h for h, _ in COLUMNS]
     missing = [h for h in expected if h not in header]
     if missing:
         raise refuse("import.columns", f"表头缺少列：{'、'.join(missing)}（请先导出一份作为模板）")
     index = {field: header.index(h) for h, field in COLUMNS}
     parsed = []
-    for number, row in enumerate(rows, start=2):
-        if row is None or all(v in (None, "") for v in row):
+    for number, row in rows:
+        if all(v in (None, "") for v in row):
             continue
         if len(parsed) >= MAX_ROWS:
-            raise refuse("import.too_many", f"一次最多导入 {MAX_ROWS} 行")
+            raise refuse("import.too_many", f"一次最多导入 {MAX_ROWS} 行；未导入任何事项")
         parsed.append((number, {field: (row[i] if i < len(row) else None) for field, i in index.items()}))
     if not parsed:
         raise refuse("import.empty", "文件中没有事项")
@@ -87,8 +187,10 @@ def import_xlsx(admin: Principal, data: Any, reason: Any) -> tuple[int, int]:
     """Create new items and revise changed ones, in one transaction; returns (created, revised)."""
     admin.require(ADMIN)
     reason = inputs.reason(reason, "请填写导入原因")
-    if not isinstance(data, (bytes, bytearray)) or len(data) > 10 * 1024 * 1024:
-        raise refuse("import.unreadable", "请上传不超过 10 MB 的 .xlsx 文件")
+    # The page sends at most 700 KB; anything larger came from a hand-made client. zipfile reads
+    # the whole central directory before the member cap applies, so bound the file itself first.
+    if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_UPLOAD_BYTES:
+        raise refuse("import.unreadable", "请上传不超过 1 MB 的 .xlsx 文件")
     rows = _read_rows(bytes(data))
     created = revised = 0
     seen: dict[str, int] = {}

@@ -62,11 +62,13 @@ def check_signable(session: Session, principal: Principal, case: Case, key: Secu
     if state != "active":
         raise refuse("authorization.inactive", {"revoked": "密钥绑定的授权已撤销", "expired": "密钥绑定的授权已到期",
                                                 "pending": "密钥绑定的授权尚未生效"}[state])
-    if scope_digest(auth) != key.scope_digest:
+    if scope_digest(auth, key.scope_items) != key.scope_digest:
         raise refuse("key.scope_changed", "授权范围已变更，密钥须经工作组重新绑定")
     item = session.get(Item, case.item_id)
     if not covers(auth, item, session.get(Category, item.category_id).code):
         raise refuse("scope.item_outside", f"“{item.name}”超出密钥的授权范围")
+    if item.code not in key.scope_items:
+        raise refuse("scope.not_bound", f"“{item.name}”是密钥绑定后才纳入授权范围的事项，须经工作组确认扩大密钥范围后方可签署")
     if not item.independent:
         raise refuse("item.not_independent", f"“{item.name}”已不在独立审批事项清单内")
     flags = exclusions(item)
@@ -164,6 +166,20 @@ def _store_signed(principal: Principal, challenge, assertion) -> Decision:
     pdf = draft.read_bytes() if draft.exists() else b""
     if hashlib.sha256(pdf).hexdigest() != content["document"]["sha256"]:
         raise refuse("document.missing", "决定书底稿缺失或被改动，请重新签署")
+    written: list[Path] = []
+    try:
+        return _store_in_one_transaction(principal, challenge, assertion, payload, content, challenge_bytes, pdf,
+                                         written)
+    except BaseException:
+        # The file is written before the commit (so a row never lacks its file); if the commit
+        # fails, the file goes too: no file without its row.
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _store_in_one_transaction(principal: Principal, challenge, assertion, payload: bytes, content: dict,
+                              challenge_bytes: bytes, pdf: bytes, written: list[Path]) -> Decision:
     with transaction() as session:
         case = own_case(session, principal, challenge.context["case_id"])
         key = session.exec(select(SecurityKey).where(SecurityKey.credential_id == assertion.raw_id)).first()
@@ -185,11 +201,13 @@ def _store_signed(principal: Principal, challenge, assertion) -> Decision:
         sealed = attach_evidence(pdf, evidence)
         pdf_sha = hashlib.sha256(sealed).hexdigest()
         _write_file(pdf_path(pdf_sha), sealed)
+        written.append(pdf_path(pdf_sha))
         decision = Decision(
             case_id=case.id, outcome="approved", document_number=content["document_number"],
             verification_code=content["verification_code"],
             decided_at=datetime.fromisoformat(content["decided_at"]), approver_id=principal.officer_id,
             key_id=key.id, authorization_id=key.authorization_id, scope_digest=key.scope_digest,
+            scope_items=key.scope_items,
             payload=payload.decode("utf-8"), payload_sha256=hashlib.sha256(payload).hexdigest(),
             challenge=challenge_bytes, credential_id=key.credential_id, authenticator_data=ad,
             client_data_json=cdj, signature=assertion.response.signature, sign_count=new_count,
@@ -206,6 +224,25 @@ def _store_signed(principal: Principal, challenge, assertion) -> Decision:
 
 def pdf_path(pdf_sha256: str) -> Path:
     return settings.pdf_dir / f"{pdf_sha256}.pdf"
+
+
+def quarantine_orphan_pdfs(min_age_seconds: int = 600) -> list[str]:
+    """A process killed between writing a PDF and committing its row leaves a file no row names:
+    moved aside to orphans/ (kept, not deleted) when the app starts."""
+    import time
+
+    if not settings.pdf_dir.is_dir():
+        return []
+    with transaction() as session:
+        known = set(session.exec(select(Decision.pdf_sha256)).all())
+    moved = []
+    for path in settings.pdf_dir.glob("*.pdf"):
+        if path.stem not in known and time.time() - path.stat().st_mtime > min_age_seconds:
+            target = settings.data_dir / "orphans" / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            moved.append(path.name)
+    return moved
 
 
 def read_pdf(decision: Decision) -> bytes:

@@ -5,6 +5,8 @@ is prepared and reused if signing is retried, so every number belongs to exactly
 from __future__ import annotations
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from app.models import DocumentNumber, DocumentSequence
@@ -20,8 +22,9 @@ def reserve(session: Session, pattern: str, year: int, case_id: int) -> str:
         return existing.number
     key = f"{pattern}|{year}"
     if session.get(DocumentSequence, key) is None:
-        session.add(DocumentSequence(key=key, last=0))
-        session.flush()
+        # Two first reservations of a year may race: the loser's insert does nothing.
+        insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)
+        session.execute(insert(DocumentSequence).values(key=key, last=0).on_conflict_do_nothing())
     while True:  # compare-and-set: a concurrent writer makes rowcount 0, so read again
         last = session.exec(select(DocumentSequence.last).where(DocumentSequence.key == key)).one()
         bumped = session.execute(update(DocumentSequence)

@@ -23,7 +23,7 @@ from app.rules import audit, clock, inputs
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.roles import ADMIN, APPROVER, validate_roles
-from app.rules.scope import active_authorization, scope_digest
+from app.rules.scope import active_authorization, resolve_items, scope_digest
 from app.rules import stepup
 from app.rules.refusals import audit_refusals
 from app.signing import attestation, webauthn
@@ -37,13 +37,28 @@ def _token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _admin_holds_key(session: Session) -> bool:
+    holders = session.exec(select(Officer).join(SecurityKey, SecurityKey.officer_id == Officer.id)
+                           .where(SecurityKey.status == "active")).all()
+    return any(ADMIN in o.roles for o in holders)
+
+
+def _kill_outstanding_links(session: Session, why: str, keep_id: int | None = None) -> list[int]:
+    """Every unused, unrevoked link dies (a new link supersedes them; an admin key ends bootstrap)."""
+    killed = [t.id for t in session.exec(select(EnrollmentToken).where(
+        EnrollmentToken.used_at.is_(None), EnrollmentToken.revoked_at.is_(None))) if t.id != keep_id]
+    if killed:
+        session.execute(update(EnrollmentToken).where(EnrollmentToken.id.in_(killed)).values(revoked_at=utcnow()))
+        audit.record(session, "enrollment.links_revoked", "enrollment", None, token_ids=killed, why=why)
+    return killed
+
+
 def create_first_admin_link(staff_no: str, name: str) -> str:
-    """Bootstrap: only while no admin holds an active key. Returns the one-time enrollment URL."""
+    """Bootstrap: only while no admin holds an active key. Returns the one-time enrollment URL;
+    every earlier link dies."""
     token = secrets.token_urlsafe(32)
     with transaction() as session:
-        holders = session.exec(select(Officer).join(SecurityKey, SecurityKey.officer_id == Officer.id)
-                               .where(SecurityKey.status == "active")).all()
-        if any(ADMIN in o.roles for o in holders):
+        if _admin_holds_key(session):
             raise refuse("enroll.already_bootstrapped", "系统已有管理员密钥，请由管理员在人员名册中登记密钥")
         officer = session.exec(select(Officer).where(Officer.staff_no == staff_no)).first()
         if officer is None:
@@ -52,6 +67,7 @@ def create_first_admin_link(staff_no: str, name: str) -> str:
             session.flush()
         elif ADMIN not in officer.roles:
             raise refuse("enroll.not_admin", f"工号 {staff_no} 已存在且不是管理员")
+        _kill_outstanding_links(session, "superseded")
         session.add(EnrollmentToken(token_sha256=_token_sha256(token), officer_id=officer.id,
                                     expires_at=utcnow() + timedelta(hours=settings.enrollment_ttl_hours)))
         audit.record(session, "enrollment.link_created", f"officer:{officer.id}", None,
@@ -68,6 +84,8 @@ def _enrollment_token(session: Session, token: Any) -> EnrollmentToken:
         raise refuse("enroll.unknown_token", "注册链接无效")
     if row.used_at is not None:
         raise refuse("enroll.token_used", "该注册链接已使用过，不能再次使用")
+    if row.revoked_at is not None or _admin_holds_key(session):
+        raise refuse("enroll.token_revoked", "该注册链接已作废：已生成新链接，或系统已有管理员密钥")
     if row.expires_at <= utcnow():
         raise refuse("enroll.token_expired", "该注册链接已过期，请重新生成")
     return row
@@ -96,14 +114,17 @@ def finish_enrollment(token: Any, challenge_id: Any, response: Any) -> Officer:
         raise refuse("enroll.token_mismatch", "注册请求与链接不符")
     auth_data, registration = webauthn.complete_registration(challenge.state, response)
     with transaction() as session:
+        _enrollment_token(session, token)  # again, inside the transaction that claims it
         # Single use even when two browsers race: only one UPDATE matches.
         claimed = session.execute(update(EnrollmentToken)
-                                  .where(EnrollmentToken.id == row.id, EnrollmentToken.used_at.is_(None))
+                                  .where(EnrollmentToken.id == row.id, EnrollmentToken.used_at.is_(None),
+                                         EnrollmentToken.revoked_at.is_(None))
                                   .values(used_at=utcnow())).rowcount
         if claimed != 1:
             raise refuse("enroll.token_used", "该注册链接已使用过，不能再次使用")
         officer = session.get(Officer, row.officer_id)
         _store_key(session, officer, auth_data, registration, response, officer.id, None, {})
+        _kill_outstanding_links(session, "admin_key_registered", keep_id=row.id)
     return officer
 
 
@@ -157,6 +178,7 @@ def _transports(raw_response: dict) -> list[str]:
 def _store_key(session: Session, officer: Officer, auth_data, registration, raw_response: dict,
                registered_by: int, authorization, step_up: dict) -> SecurityKey:
     credential = auth_data.credential_data
+    bound_items = resolve_items(session, authorization) if authorization else []
     attestation.check(attestation.current_policy(session), registration.response.attestation_object,
                       registration.response.client_data.hash)
     if session.exec(select(SecurityKey).where(SecurityKey.credential_id == credential.credential_id)).first():
@@ -168,13 +190,13 @@ def _store_key(session: Session, officer: Officer, auth_data, registration, raw_
         sign_count=auth_data.counter, registered_by=registered_by,
         attestation_object=bytes(registration.response.attestation_object),
         authorization_id=authorization.id if authorization else None,
-        scope_digest=scope_digest(authorization) if authorization else None)
+        scope_items=bound_items, scope_digest=scope_digest(authorization, bound_items) if authorization else None)
     session.add(key)
     session.flush()
     audit.record(session, "key.registered", f"key:{key.id}", registered_by, officer_id=officer.id,
                  credential_id=websafe_encode(key.credential_id), aaguid=key.aaguid,
                  attestation_format=key.attestation_format, authorization_id=key.authorization_id,
-                 scope_digest=key.scope_digest, **step_up)
+                 scope_items=key.scope_items, scope_digest=key.scope_digest, **step_up)
     return key
 
 

@@ -59,11 +59,12 @@ def _officer_values(session: Session, fields: Any) -> dict:
             "joined_on": inputs.day(fields.get("joined_on"), "在职起始日期"), "roles": validate_roles(roles)}
 
 
-def _revise(session: Session, officer: Officer, admin: Principal, reason: str, action: str) -> None:
+def _revise(session: Session, officer: Officer, admin: Principal, reason: str, action: str,
+            step_up: dict | None = None) -> None:
     session.add(OfficerRevision(officer_id=officer.id, snapshot=officer_snapshot(officer),
                                 changed_by=admin.officer_id, reason=reason))
     audit.record(session, action, f"officer:{officer.id}", admin.officer_id, reason=reason,
-                 **officer_snapshot(officer))
+                 **officer_snapshot(officer), **(step_up or {}))
 
 
 @audit_refusals("officer.create")
@@ -72,12 +73,15 @@ def create_officer(admin: Principal, fields: Any, reason: Any) -> Officer:
     reason = inputs.reason(reason)
     with transaction() as session:
         values = _officer_values(session, fields)
+        # Roles are power (an admin registers keys, an auditor reads every decision): granting
+        # any needs the admin's own key again, recorded with the change.
+        proof = stepup.require_fresh(session, admin) if values["roles"] else None
         if session.exec(select(Officer).where(Officer.staff_no == values["staff_no"])).first():
             raise refuse("officer.duplicate", f"工号 {values['staff_no']} 已存在")
         officer = Officer(**values, user_handle=new_user_handle())
         session.add(officer)
         session.flush()
-        _revise(session, officer, admin, reason, "officer.created")
+        _revise(session, officer, admin, reason, "officer.created", proof)
         return officer
 
 
@@ -94,10 +98,15 @@ def update_officer(admin: Principal, officer_id: Any, fields: Any, reason: Any) 
             raise refuse("officer.exited", "人员已退出")
         if all(getattr(officer, k) == v for k, v in values.items()):
             raise refuse("officer.unchanged", "内容没有变化")
+        proof = None
+        if sorted(values["roles"]) != sorted(officer.roles):
+            if officer.id == admin.officer_id:
+                raise refuse("officer.self_roles", "不能修改本人的角色，请由其他管理员办理")
+            proof = stepup.require_fresh(session, admin)
         for k, v in values.items():
             setattr(officer, k, v)
         session.add(officer)
-        _revise(session, officer, admin, reason, "officer.revised")
+        _revise(session, officer, admin, reason, "officer.roles_changed" if proof else "officer.revised", proof)
         return officer
 
 

@@ -51,8 +51,9 @@ def covers(auth: Authorization, item: Item, category_code: str) -> bool:
     return item.code in auth.scope_items or category_code in auth.scope_categories
 
 
-def scope_digest(auth: Authorization) -> str:
-    """What a key is bound to at registration. Any change of the authorization changes it."""
+def scope_digest(auth: Authorization, bound_items: list[str]) -> str:
+    """What a key is bound to: the authorization and the item codes it resolved to when the key
+    was bound. A change of either changes the digest."""
     return sha256_hex(canonical_json({
         "authorization_id": auth.id,
         "officer_id": auth.officer_id,
@@ -60,12 +61,26 @@ def scope_digest(auth: Authorization) -> str:
         "items": sorted(auth.scope_items),
         "valid_from": auth.valid_from.isoformat(),
         "valid_until": auth.valid_until.isoformat(),
+        "bound_items": sorted(bound_items),
     }))
 
 
 def items_in_scope(session: Session, auth: Authorization) -> list[Item]:
-    """Items the approver may take at the counter: in scope, on the list, no exclusion flag."""
+    """Items the authorization covers today in the catalog: in scope, on the list, no exclusion flag."""
     rows = session.exec(select(Item, Category).where(Item.category_id == Category.id)
                         .where(Item.independent == True)  # noqa: E712
                         .order_by(Item.code)).all()
     return [item for item, cat in rows if is_independent(item) and covers(auth, item, cat.code)]
+
+
+def resolve_items(session: Session, auth: Authorization) -> list[str]:
+    """The item codes a key binds to: scope resolved against today's catalog. A later catalog edit
+    (an item moved into a category, or newly listed) does not widen a bound key: only an admin's
+    re-binding with step-up does (docs/security.md, "scope resolved at binding")."""
+    return [item.code for item in items_in_scope(session, auth)]
+
+
+def pending_widening(session: Session, auth: Authorization, bound_items: list[str]) -> list[str]:
+    """Codes the authorization covers in today's catalog that the bound key may not sign yet."""
+    bound = set(bound_items)
+    return [code for code in resolve_items(session, auth) if code not in bound]

@@ -12,13 +12,14 @@ from fido2.server import Fido2Server
 from fido2.webauthn import (AttestedCredentialData, AuthenticationResponse,
                             PublicKeyCredentialDescriptor, PublicKeyCredentialType, RegistrationResponse,
                             UserVerificationRequirement)
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session
 
 from app.config import settings
 from app.db import transaction
 from app.models import SecurityKey, WebAuthnChallenge
 from app.models.base import utcnow
+from app.rules import ratelimit
 from app.rules.errors import Refused, refuse
 
 # python-fido2's own origin check accepts any port on localhost and any subdomain; ours is exact.
@@ -51,8 +52,21 @@ def options_json(options: Any) -> str:
     return json.dumps(dict(options)["publicKey"])
 
 
+REAP_AFTER = timedelta(hours=1)
+REAP_EVERY_SECONDS = 300
+
+
+def reap_expired_challenges(session: Session) -> int:
+    """Challenges are ceremony state, not records (a decision keeps its own challenge and payload):
+    those expired for an hour are removed, so unanswered sign-in starts do not pile up."""
+    return session.execute(delete(WebAuthnChallenge)
+                           .where(WebAuthnChallenge.expires_at < utcnow() - REAP_AFTER)).rowcount
+
+
 def store_challenge(session: Session, purpose: str, state: dict, officer_id: Optional[int] = None,
                     context: Optional[dict] = None) -> str:
+    if ratelimit.hit("challenge.reap", "all", REAP_EVERY_SECONDS) == 1:
+        reap_expired_challenges(session)
     challenge_id = secrets.token_hex(16)
     uv = state.get("user_verification")
     session.add(WebAuthnChallenge(

@@ -12,7 +12,7 @@ from app.rules import decisions, sessions, stepup
 from app.rules.errors import Refused
 from app.rules.principal import Principal
 from app.rules.roles import ADMIN, APPROVER, AUDITOR
-from app.state.webauthn_js import browser_error, get_script
+from app.state.webauthn_js import bind_session_script, browser_error, get_script
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,8 @@ class AuthState(rx.State):
     def _principal(self, role: Optional[str] = None) -> Optional[Principal]:
         """The signed-in officer, or None with the refusal shown (and logged by the rule)."""
         try:
-            return sessions.current(self._session_id, role)
+            return sessions.current(self._session_id, role,
+                                    cookie_header=self.router.headers.raw_headers.get("cookie", ""))
         except Refused as exc:
             self.error = exc.message
             if exc.code.startswith("session."):
@@ -137,7 +138,9 @@ class AuthState(rx.State):
         self.error, self.notice = "", ""
         staff_no = form_data.get("staff_no") if isinstance(form_data, dict) else None
         try:
-            client = self.router.session.client_ip or self.router.session.client_token
+            # The address only (behind a proxy: REFLEX_TRUSTED_PROXY_HOPS), never the client's token,
+            # which a client changes at will.
+            client = self.router.session.client_ip or "unknown"
             self._signin_challenge, options = sessions.begin_sign_in(staff_no, client)
         except Refused as exc:
             return self._refused(exc)
@@ -156,9 +159,24 @@ class AuthState(rx.State):
             principal = sessions.finish_sign_in(challenge_id, result["response"])
         except Refused as exc:
             return self._refused(exc)
+        try:
+            ticket = sessions.issue_bind_ticket(principal.session_id)
+        except Refused as exc:
+            return self._refused(exc)
         self._session_id = principal.session_id
         self.officer_name, self.staff_no, self.roles = principal.name, principal.staff_no, list(principal.roles)
-        return rx.redirect(next(path for role, path in HOME_BY_ROLE if role in principal.roles))
+        home = next(path for role, path in HOME_BY_ROLE if role in principal.roles)
+        self.busy = True
+        return rx.call_script(bind_session_script(ticket, home), callback=AuthState.finish_bind)
+
+    @rx.event
+    def finish_bind(self, result: dict):
+        """Only a failure comes back: on success the page is already loading the home page."""
+        self.busy = False
+        if not (isinstance(result, dict) and result.get("ok") is True):
+            sessions.sign_out(self._session_id)
+            self._clear()
+            self.error = "登录凭据未能保存到本浏览器（请确认浏览器允许本站 Cookie），请重新登录"
 
     @rx.event
     def sign_out(self):

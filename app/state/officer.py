@@ -59,7 +59,8 @@ class OfficerState(AuthState):
                         "state": AUTH_STATE.get(authorization_state(a, today), ""),
                         "open": "1" if authorization_state(a, today) in ("active", "pending") else "",
                         "renewable": "1" if authorization_state(a, today) in ("active", "expired") else "",
-                        "reason": a.revoke_reason or a.grant_reason} for a in auths]
+                        "reason": a.revoke_reason or a.grant_reason,
+                        "pending": "、".join(authorizations.awaiting_widening(principal, a))} for a in auths]
         self.officer_keys = [{"id": str(k.id), "status": KEY_STATUS.get(k.status, k.status),
                               "bound": f"授权 #{k.authorization_id}" if k.authorization_id else "仅登录",
                               "at": local(k.registered_at)} for k, _ in roster.keys_overview(principal, officer.id)]
@@ -86,7 +87,7 @@ class OfficerState(AuthState):
 
     @rx.event
     def save_profile(self, form_data: dict):
-        return self._officer_act(None, form_data, lambda p, f: roster.update_officer(
+        return self._officer_act("officer.profile", form_data, lambda p, f: roster.update_officer(
             p, self.officer_id, {**f, "staff_no": self.profile.get("staff_no"),
                                  "roles": [r for r in ROLE_NAMES if f.get(f"role-{r}")]}, f.get("reason")),
             "名册信息已更新")
@@ -116,10 +117,17 @@ class OfficerState(AuthState):
             p, to_int(f.get("authorization_id")), f.get("reason")), "授权已撤销，绑定的密钥即时停止使用")
 
     @rx.event
+    def confirm_widening(self, form_data: dict):
+        return self._officer_act("officer.widen", form_data, lambda p, f: authorizations.confirm_widening(
+            p, to_int(f.get("authorization_id")), f.get("reason")),
+            "已确认扩大密钥范围，新增事项：{result}")
+
+    @rx.event
     def exit_officer(self, form_data: dict):
         return self._officer_act("officer.exit", form_data, lambda p, f: roster.exit_officer(p, self.officer_id, f.get("reason")),
                          "已办理退出：授权撤销，密钥停用")
 
 
-STEP_UP_ACTIONS.update({"officer.grant": OfficerState.grant, "officer.renew": OfficerState.renew,
+STEP_UP_ACTIONS.update({"officer.profile": OfficerState.save_profile, "officer.widen": OfficerState.confirm_widening,
+                        "officer.grant": OfficerState.grant, "officer.renew": OfficerState.renew,
                         "officer.revoke": OfficerState.revoke, "officer.exit": OfficerState.exit_officer})

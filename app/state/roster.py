@@ -86,7 +86,7 @@ class RosterState(AuthState):
     def add_officer(self, form_data: dict):
         return self._act(ADMIN, form_data, lambda p, f: roster.create_officer(
             p, {**f, "roles": [r for r in ROLE_NAMES if f.get(f"role-{r}")]}, f.get("reason")),
-            lambda _, officer: rx.redirect(f"/officer?id={officer.id}"))
+            lambda _, officer: rx.redirect(f"/officer?id={officer.id}"), "roster.add_officer")
 
     @rx.event
     def load(self):
@@ -155,5 +155,5 @@ class RosterState(AuthState):
         return self._act(ADMIN, form_data, run, self._done("密钥型号策略已更新"), "roster.policy")
 
 
-STEP_UP_ACTIONS.update({"roster.register": RosterState.begin_register, "roster.revoke": RosterState.revoke,
+STEP_UP_ACTIONS.update({"roster.add_officer": RosterState.add_officer, "roster.register": RosterState.begin_register, "roster.revoke": RosterState.revoke,
                         "roster.clear_suspect": RosterState.clear_suspect, "roster.policy": RosterState.save_policy})

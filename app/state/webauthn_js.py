@@ -40,3 +40,19 @@ def browser_error(result: object) -> str | None:
         return None
     name = result.get("error") if isinstance(result, dict) else None
     return BROWSER_ERRORS.get(name, f"安全密钥操作失败（{name}）" if isinstance(name, str) else "安全密钥操作失败")
+
+
+def bind_session_script(ticket: str, home: str) -> str:
+    """Trade the one-time ticket for the session's HttpOnly cookie, then load the home page anew so
+    the socket reconnects carrying the cookie. Resolves {ok} and never throws."""
+    return """(async () => {
+  try {
+    const r = await fetch("/api/session", {method: "POST", body: %s, credentials: "same-origin",
+                                           headers: {"Content-Type": "text/plain"}});
+    if (r.status !== 204) { return {ok: false, error: "BindRefused"}; }
+    window.location.assign(%s);
+    return {ok: true};
+  } catch (e) {
+    return {ok: false, error: String((e && e.name) || e)};
+  }
+})()""" % (json.dumps(ticket), json.dumps(home))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import resource
+import struct
+import zipfile
 from io import BytesIO
 from xml.etree import ElementTree
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlmodel import func, select
 
 from app.db import transaction
@@ -152,3 +156,170 @@ def test_search_filters_and_pages_on_the_server(admin):
     assert (page.total, page.pages, page.page, len(page.rows)) == (45, 3, 3, 5)
     assert catalog.search(principal, listed="yes").total == 3
     assert catalog.search(principal, category_code="WHLY").total == 1
+
+
+FORMULA_TEXTS = ['=HYPERLINK("http://x","y")', "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"]
+SHEET = "xl/worksheets/sheet1.xml"
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def sheet_cells(data: bytes) -> list[ElementTree.Element]:
+    with zipfile.ZipFile(BytesIO(data)) as z:
+        return list(ElementTree.fromstring(z.read(SHEET)).iter(f"{MAIN}c"))
+
+
+def test_formula_like_text_is_exported_as_literal_strings_and_round_trips(admin):
+    principal, _ = admin
+    ids = [catalog.create_item(principal, {**NEW_ITEM, "code": f"F-{n}", "name": text, "legal_basis": text,
+                                           "conditions": f"{text}\n第二条", "materials": f"{text}|1|0|是"}, "公式样文字").id
+           for n, text in enumerate(FORMULA_TEXTS)]
+
+    def stored():
+        with transaction() as s:
+            return [(i.name, i.legal_basis, i.conditions, i.materials, i.revision)
+                    for i in (s.get(Item, n) for n in ids)]
+
+    before = stored()
+    assert before[0][0] == '=HYPERLINK("http://x","y")' and before[3][2][0] == "@SUM(A1)"
+    data = catalog_io.export_xlsx(principal)
+    cells = sheet_cells(data)
+    assert not [c for c in cells if c.find(f"{MAIN}f") is not None]  # no formula anywhere
+    texts = {"".join(c.itertext()): c.get("t") for c in cells}
+    for name, *_ in before:
+        assert texts[name] == "inlineStr"
+    ws = load_workbook(BytesIO(data)).active
+    quoted = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value[:1] in "=+-@"]
+    assert len(quoted) >= 4 * len(ids) and all(c.quotePrefix and c.data_type == "s" for c in quoted)
+    assert catalog_io.import_xlsx(principal, data, "原样导回") == (0, 0)
+    assert stored() == before
+
+    # Tab and CR cannot survive the item form (text is stripped), so put them straight into the store.
+    with transaction() as s:
+        item = s.get(Item, ids[0])
+        item.fee, item.handling_form = "\t=1", "\r=1"
+        s.add(item)
+    data = catalog_io.export_xlsx(principal)
+    assert not [c for c in sheet_cells(data) if c.find(f"{MAIN}f") is not None]
+    row = next(r for r in load_workbook(BytesIO(data)).active.iter_rows() if r[0].value == "F-0")
+    headers = [h for h, _ in catalog_io.COLUMNS]
+    fee, form = row[headers.index("收费")], row[headers.index("办理形式")]
+    assert (fee.value, form.value) == ("\t=1", "\r=1") and fee.quotePrefix and form.quotePrefix
+
+
+def test_a_formula_cell_in_an_upload_is_imported_as_its_text(admin):
+    principal, _ = admin
+    wb = load_workbook(BytesIO(catalog_io.export_xlsx(principal)))
+    ws = wb.active
+    fee = ws.cell(row=2, column=[h for h, _ in catalog_io.COLUMNS].index("收费") + 1, value='=HYPERLINK("http://x","y")')
+    assert fee.data_type == "f"
+    out = BytesIO()
+    wb.save(out)
+    assert "<f>" in zipfile.ZipFile(out).read(SHEET).decode()
+    assert catalog_io.import_xlsx(principal, out.getvalue(), "公式单元格") == (0, 1)
+    with transaction() as s:
+        assert s.exec(select(Item).where(Item.code == ws.cell(row=2, column=1).value)).one().fee == \
+            '=HYPERLINK("http://x","y")'
+
+
+def shared_string_xlsx(chars: int) -> bytes:
+    """A workbook whose A1 is one shared string of `chars` × "A", written to the zip in chunks so
+    that building even a 200 MiB cell takes little memory here."""
+    wb = Workbook()
+    wb.active["A1"] = "P"
+    src, out = BytesIO(), BytesIO()
+    wb.save(src)
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for name in z.namelist():
+            part = z.read(name)
+            if name == "[Content_Types].xml":
+                part = part.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            elif name == SHEET:
+                part = part.replace(b'<c r="A1" t="inlineStr"><is><t>P</t></is></c>', b'<c r="A1" t="s"><v>0</v></c>')
+            bomb.writestr(name, part)
+        with bomb.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
+            f.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+                    b"<si><t>")
+            for start in range(0, chars, 1 << 20):
+                f.write(b"A" * min(1 << 20, chars - start))
+            f.write(b"</t></si></sst>")
+    return out.getvalue()
+
+
+def test_decompression_bomb_is_refused_before_it_is_parsed(admin):
+    principal, _ = admin
+    assert load_workbook(BytesIO(shared_string_xlsx(10))).active["A1"].value == "A" * 10  # a real workbook
+    bomb = shared_string_xlsx(200 * 1024 * 1024)
+    assert len(bomb) < 1024 * 1024
+    items = count(Item)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    err = flows.assert_refused(lambda: catalog_io.import_xlsx(principal, bomb, "炸弹"), "import.too_large",
+                               audited=False)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 50 * 1024
+    assert "解压后超过 20 MB" in err.message and count(Item) == items
+
+
+def test_a_zip_member_whose_header_understates_its_size_is_stopped(admin):
+    principal, _ = admin
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", b"A" * (30 * 1024 * 1024))
+    data = bytearray(out.getvalue())
+    central = zipfile.ZipFile(BytesIO(bytes(data))).start_dir
+    for at in (22, central + 24):  # uncompressed size: local header, central directory
+        data[at:at + 4] = struct.pack("<I", 1000)
+    with zipfile.ZipFile(BytesIO(bytes(data))) as z:
+        assert z.getinfo("xl/sharedStrings.xml").file_size == 1000
+    items = count(Item)
+    flows.assert_refused(lambda: catalog_io.import_xlsx(principal, bytes(data), "谎报大小"), "import.corrupt",
+                         audited=False)
+    assert count(Item) == items
+    # The running cap itself: a member read past its cap is refused as soon as it gets there.
+    with zipfile.ZipFile(out) as z, z.open("xl/sharedStrings.xml") as member:
+        err = flows.assert_refused(lambda: catalog_io._read_capped(member, 1024 * 1024), "import.too_large",
+                                   audited=False)
+        assert "解压后超过" in err.message and member.tell() <= 1024 * 1024 + catalog_io.UNZIP_CHUNK_BYTES
+    with zipfile.ZipFile(out) as z, z.open("xl/sharedStrings.xml") as member:
+        assert catalog_io._read_capped(member, 30 * 1024 * 1024) == 30 * 1024 * 1024
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, part in members.items():
+            z.writestr(name, part)
+    return out.getvalue()
+
+
+def encrypted_zip() -> bytes:
+    """One member marked encrypted (general-purpose flag bit 0, local header and central directory)."""
+    data = bytearray(zip_of({"xl/workbook.xml": b"<x/>"}))
+    for at in (6, zipfile.ZipFile(BytesIO(bytes(data))).start_dir + 8):
+        data[at] |= 0x1
+    return bytes(data)
+
+
+def with_rows(data: bytes, rows: list[tuple[int, str]]) -> bytes:
+    wb = load_workbook(BytesIO(data))
+    for number, text in rows:
+        wb.active.cell(row=number, column=1, value=text)
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("upload, code, message", [
+    (lambda data: zip_of({f"part{n}.xml": b"<x/>" for n in range(65)}), "import.too_many_parts", "超过 64 个部件"),
+    (lambda data: encrypted_zip(), "import.encrypted", "已加密"),
+    (lambda data: with_rows(data, [(n, f"T-{n}") for n in range(2, 5003)]), "import.too_many", "一次最多导入 5000 行"),
+    (lambda data: with_rows(data, [(catalog_io.MAX_SHEET_ROWS + 1, "T")]), "import.too_many", "含空行"),
+    (lambda data: with_rows(data, [(2, "名" * 5001)]), "import.cell_too_long", "第 2 行有单元格超过 5000 字"),
+    (lambda data: random.Random(7).randbytes(4096), "import.unreadable", ".xlsx"),
+], ids=["too_many_parts", "encrypted", "too_many_rows", "too_many_sheet_rows", "cell_too_long", "not_a_zip"])
+def test_oversized_or_malformed_uploads_are_refused_and_nothing_is_imported(admin, upload, code, message):
+    principal, _ = admin
+    data = upload(catalog_io.export_xlsx(principal))
+    items, revisions = count(Item), count(ItemRevision)
+    err = flows.assert_refused(lambda: catalog_io.import_xlsx(principal, data, "超限文件"), code, audited=False)
+    assert message in err.message
+    assert (count(Item), count(ItemRevision)) == (items, revisions)

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import AuditEvent, Authorization, LoginSession, SecurityKey
+from app.models import AuditEvent, Authorization, LoginSession, SecurityKey, SignInAttempt
 from app.models.base import utcnow
 from app.rules import keys, sessions, stepup
 from app.rules.errors import Refused
@@ -41,37 +41,65 @@ def _refused_code(fn) -> str:
 def test_idle_timeout_and_lifetime_end_the_session(admin):
     principal, key = admin
     _session_update(principal.session_id, last_seen_at=utcnow() - timedelta(minutes=16))
-    assert _refused_code(lambda: sessions.current(principal.session_id)) == "session.idle"
-    assert _refused_code(lambda: sessions.current(principal.session_id)) == "session.ended"
+    assert _refused_code(lambda: flows.current(principal)) == "session.idle"
+    assert _refused_code(lambda: flows.current(principal)) == "session.ended"
     again = flows.sign_in("A001", key)
     _session_update(again.session_id, created_at=utcnow() - timedelta(hours=10, minutes=1))
-    assert _refused_code(lambda: sessions.current(again.session_id)) == "session.lifetime"
+    assert _refused_code(lambda: flows.current(again)) == "session.lifetime"
 
 
 def test_revoking_the_authorization_ends_the_approvers_session(admin):
     principal, admin_key = admin
     approver_key = flows.register_key(principal, admin_key, "S001")
     approver = flows.sign_in("S001", approver_key)
-    assert sessions.current(approver.session_id).officer_id == approver.officer_id
+    assert flows.current(approver).officer_id == approver.officer_id
     with transaction() as s:
         auth = s.exec(select(Authorization).where(Authorization.officer_id == approver.officer_id)).one()
         auth.revoked_at, auth.revoke_reason = utcnow(), "调离"
         s.add(auth)
-    assert _refused_code(lambda: sessions.current(approver.session_id)) == "session.authorization_inactive"
+    assert _refused_code(lambda: flows.current(approver)) == "session.authorization_inactive"
 
 
-def test_sign_in_is_rate_limited_per_officer_and_per_client(admin):
+def test_sign_in_is_rate_limited_per_client_and_per_officer_from_that_client(admin):
     _, key = admin
     stranger = SoftKey()
     for _ in range(5):
         challenge_id, options = sessions.begin_sign_in("A001", "client-1")
         with pytest.raises(Refused):
             sessions.finish_sign_in(challenge_id, stranger.get(options))
-    flows.assert_refused(lambda: sessions.begin_sign_in("A001", "client-2"), "signin.rate_limited")
+    flows.assert_refused(lambda: sessions.begin_sign_in("A001", "client-1"), "signin.rate_limited")
+    # The officer, holding the key, still signs in from another client.
+    assert flows.sign_in("A001", key, client="client-2").staff_no == "A001"
     for i in range(20):  # guessing staff numbers from one client
         with pytest.raises(Refused):
             sessions.begin_sign_in(f"X{i:03d}", "client-3")
     flows.assert_refused(lambda: sessions.begin_sign_in("S001", "client-3"), "signin.rate_limited")
+
+
+def test_a_hundred_forged_answers_from_one_client_do_not_lock_the_officer_out(admin):
+    """Issue 7.5: whoever lacks the officer's key cannot stop the officer signing in elsewhere."""
+    _, key = admin
+    stranger = SoftKey()
+    refusals = set()
+    for _ in range(100):
+        try:
+            challenge_id, options = sessions.begin_sign_in("A001", "203.0.113.9")
+            sessions.finish_sign_in(challenge_id, stranger.get(options))
+        except Refused as exc:
+            refusals.add(exc.code)
+    assert refusals == {"signin.key_inactive", "signin.rate_limited"}
+    assert flows.sign_in("A001", key, client="198.51.100.7").staff_no == "A001"
+    with transaction() as s:  # the flood left a bounded trail: at most 5 failure rows from that client
+        rows = s.exec(select(SignInAttempt).where(SignInAttempt.client == "203.0.113.9")).all()
+        refused_rows = s.exec(select(AuditEvent).where(AuditEvent.action == "refused")).all()
+    assert len(rows) == 5
+    assert len(refused_rows) <= 10
+
+
+def test_unknown_staff_number_and_no_key_get_the_same_answer(admin):
+    unknown = flows.assert_refused(lambda: sessions.begin_sign_in("Z999"), "signin.unavailable")
+    no_key = flows.assert_refused(lambda: sessions.begin_sign_in("S002"), "signin.unavailable")
+    assert unknown.message == no_key.message
 
 
 def test_admin_power_needs_a_fresh_step_up_recorded_in_the_audit_event(admin):

@@ -94,7 +94,7 @@ def test_revocation_stops_the_keys_at_once(admin):
     flows.assert_refused(lambda: decisions.complete(approver, request.challenge_id, key.get(request.options_json)),
                          "authorization.inactive")
     with pytest.raises(Refused):
-        sessions.current(approver.session_id)
+        flows.current(approver)
 
 
 def test_authorization_power_needs_step_up(db):

@@ -148,7 +148,7 @@ def test_suspect_key_can_neither_sign_nor_sign_in(desk):
     flows.assert_refused(complete(desk), "key.inactive")
     from app.rules import sessions
 
-    flows.assert_refused(lambda: sessions.begin_sign_in("S001", "test-client"), "signin.no_key")
+    flows.assert_refused(lambda: sessions.begin_sign_in("S001", "test-client"), "signin.unavailable")
 
 
 def test_nothing_is_stored_when_evidence_cannot_be_embedded(desk, monkeypatch):

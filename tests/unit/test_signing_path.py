@@ -117,7 +117,7 @@ def test_revoked_key_stops_signing_and_session(people):
     _refused_without_change(
         lambda: decisions.complete(approver, request.challenge_id, key.get(request.options_json)), "key.inactive")
     with pytest.raises(Refused) as exc:
-        sessions.current(approver.session_id)
+        flows.current(approver)
     assert exc.value.code == "session.key_inactive"
     with transaction() as s:  # the public key stays for verifying old signatures
         stored = s.get(SecurityKey, approver.key_id)

@@ -1,0 +1,81 @@
+"""The one HTTP route the app adds, and the headers every response carries.
+
+Wrapped around Reflex's whole ASGI app (frontend files, /ping, the socket's HTTP fallback):
+- every HTTP response gets anti-framing and no-sniff headers (docs/security.md);
+- POST /api/session trades a one-time bind ticket (sent over the tab's socket after sign-in) for
+  the session's HttpOnly cookie, so the session needs a secret that never appears in a URL."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from app.config import settings
+from app.rules import sessions
+from app.rules.errors import Refused
+
+log = logging.getLogger(__name__)
+
+BIND_PATH = "/api/session"
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+_HEADER_NAMES = {name for name, _ in SECURITY_HEADERS}
+MAX_BODY = 200
+
+
+async def _read_body(receive, limit: int) -> bytes | None:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if len(body) > limit:
+            return None
+        if not message.get("more_body"):
+            return body
+
+
+def _cookie(name: str, value: str) -> bytes:
+    secure = "; Secure" if settings.origin.startswith("https://") else ""
+    return (f"{name}={value}; Path=/; HttpOnly; SameSite=Strict; "
+            f"Max-Age={settings.session_max_hours * 3600}{secure}").encode()
+
+
+async def _bind(scope, receive, send) -> None:
+    headers = dict(scope.get("headers") or [])
+    status, extra = 403, []
+    origin_ok = headers.get(b"origin", b"").decode("latin-1") == settings.origin
+    if scope["method"] == "POST" and origin_ok:
+        body = await _read_body(receive, MAX_BODY)
+        try:
+            name, secret = await asyncio.to_thread(sessions.bind, (body or b"").decode("ascii", "replace"))
+            status, extra = 204, [(b"set-cookie", _cookie(name, secret)), (b"cache-control", b"no-store")]
+        except Refused as exc:
+            log.warning("session bind refused: %s", exc.code)
+    elif not origin_ok:
+        log.warning("session bind refused: origin %r", headers.get(b"origin"))
+    await send({"type": "http.response.start", "status": status, "headers": SECURITY_HEADERS + extra})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def security_layer(app):
+    """ASGI middleware for rx.App(api_transformer=...)."""
+
+    async def asgi(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        if scope["path"] == BIND_PATH:
+            return await _bind(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                kept = [h for h in message.get("headers", []) if h[0].lower() not in _HEADER_NAMES]
+                message = {**message, "headers": kept + SECURITY_HEADERS}
+            await send(message)
+
+        return await app(scope, receive, send_with_headers)
+
+    return asgi
