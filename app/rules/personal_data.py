@@ -34,3 +34,14 @@ def mask(value: str) -> str:
     if len(value) <= 8:
         return "*" * (len(value) - 1) + value[-1:]
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+LEGAL_PERSON_ID_TYPES = ("统一社会信用代码",)
+
+
+def public_name(name: str, id_type: str) -> str:
+    """A natural person's name as a public page shows it (张晓梅 → 张*梅, 李四 → 李*); a legal
+    person, identified by its credit code, keeps its name (its licences are public)."""
+    if id_type in LEGAL_PERSON_ID_TYPES or len(name) < 2:
+        return name
+    return name[0] + "*" * max(1, len(name) - 2) + (name[-1] if len(name) > 2 else "")

@@ -1,5 +1,9 @@
 """Public verification (SPEC "Verification"): anyone holding a decision's code or PDF can check it.
-准予 decisions are public (行政许可法 第四十条); what is shown carries no personal ID number."""
+准予 decisions are public (行政许可法 第四十条); what is shown carries no personal ID number.
+
+The page is public, so an uploaded PDF is hostile input: its offline check runs in a sandboxed
+child process (app.signing.sandbox) and only the small verdict comes back here. `client` is the
+caller's IP address as the server saw it (rate limits); None for trusted in-process callers."""
 
 from __future__ import annotations
 
@@ -14,9 +18,18 @@ from sqlmodel import select
 from app.db import transaction
 from app.models import Authorization, Category, Decision, Item, SecurityKey
 from app.rules.errors import refuse
-from app.rules import clock
+from app.rules import clock, personal_data, ratelimit
 from app.rules.scope import covers, scope_digest
-from app.signing.evidence import Check, extract_evidence, verify_evidence
+from app.signing import sandbox
+from app.signing.evidence import Check
+
+UPLOADS_PER_MINUTE = 10
+LOOKUPS_PER_MINUTE = 30
+
+
+def _limit(bucket: str, client: Optional[str], limit: int) -> None:
+    if client is not None and not ratelimit.allow(bucket, client, limit, 60):
+        raise refuse("verify.rate_limited", "核验过于频繁，请一分钟后再试")
 
 
 @dataclass(frozen=True)
@@ -34,11 +47,13 @@ class Record:
 def _record(decision: Decision) -> Record:
     payload = json.loads(decision.payload)
     return Record(decision.document_number, payload["title"], f"{payload['item']['name']}（{payload['item']['code']}）",
-                  payload["applicant"]["name"], payload["decided_at"][:19].replace("T", " "),
+                  personal_data.public_name(payload["applicant"]["name"], payload["applicant"]["id_type"]),
+                  payload["decided_at"][:19].replace("T", " "),
                   payload["approver"]["name"], payload["key"]["fingerprint"], decision.pdf_sha256)
 
 
-def by_code(code: Any) -> Record:
+def by_code(code: Any, client: Optional[str] = None) -> Record:
+    _limit("verify.code", client, LOOKUPS_PER_MINUTE)
     code = code.strip().upper() if isinstance(code, str) else ""
     if not (8 <= len(code) <= 32 and code.isalnum()):
         raise refuse("verify.bad_code", "核验码格式不正确")
@@ -49,18 +64,16 @@ def by_code(code: Any) -> Record:
         return _record(decision)
 
 
-def check_pdf(pdf: Any) -> tuple[list[Check], Optional[Record]]:
-    """Offline checks of the embedded evidence, then the bureau's records: the same decision, the
-    key registered to that approver, bound to an authorization that covered the item on that day."""
+def check_pdf(pdf: Any, client: Optional[str] = None) -> tuple[list[Check], Optional[Record]]:
+    """Offline checks of the embedded evidence (sandboxed), then the bureau's records: the same
+    decision, the key registered to that approver, bound to an authorization that covered the
+    item on that day. Blocking (a child process, up to seconds): call from a worker thread."""
+    _limit("verify.upload", client, UPLOADS_PER_MINUTE)
     if not isinstance(pdf, (bytes, bytearray)) or not pdf.startswith(b"%PDF"):
         raise refuse("verify.not_pdf", "请上传决定书 PDF 文件")
     pdf = bytes(pdf)
-    try:
-        evidence = extract_evidence(pdf)
-    except Exception:
-        raise refuse("verify.no_evidence", "文件中没有可读取的签署证据：不是本系统出具的决定书，或文件已损坏")
-    checks = verify_evidence(pdf, evidence)
-    payload_sha = hashlib.sha256(evidence["payload"].encode("utf-8")).hexdigest()
+    checks, payload = sandbox.check(pdf)
+    payload_sha = hashlib.sha256(payload.encode("utf-8")).hexdigest()
     with transaction() as session:
         decision = session.exec(select(Decision).where(Decision.payload_sha256 == payload_sha)).first()
         checks.append(Check("本局登记有此决定", decision is not None))
@@ -74,8 +87,9 @@ def check_pdf(pdf: Any) -> tuple[list[Check], Optional[Record]]:
         item = session.exec(select(Item).where(Item.code == json.loads(decision.payload)["item"]["code"])).first()
         category = session.get(Category, item.category_id).code if item else ""
         checks.append(Check("签署时授权有效且涵盖该事项", auth is not None and _was_active(auth, decision.decided_at)
-                            and decision.scope_digest == scope_digest(auth)
-                            and (item is not None and covers(auth, item, category))))
+                            and decision.scope_digest == scope_digest(auth, decision.scope_items)
+                            and (item is not None and covers(auth, item, category)
+                                 and item.code in decision.scope_items)))
         return checks, _record(decision)
 
 

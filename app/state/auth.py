@@ -35,6 +35,7 @@ class AuthState(rx.State):
     _signin_challenge: str = ""
     _stepup_challenge: str = ""
     _pending_action: dict = {}
+    _bind_pending: bool = False
     officer_name: str = ""
     staff_no: str = ""
     roles: list[str] = []
@@ -58,7 +59,9 @@ class AuthState(rx.State):
                                     cookie_header=self.router.headers.raw_headers.get("cookie", ""))
         except Refused as exc:
             self.error = exc.message
-            if exc.code.startswith("session."):
+            # A client holding this tab's token but not the browser's cookie must not be able to
+            # sign the real tab out either.
+            if exc.code.startswith("session.") and exc.code != "session.unbound":
                 self._clear()
             return None
 
@@ -166,15 +169,17 @@ class AuthState(rx.State):
         self._session_id = principal.session_id
         self.officer_name, self.staff_no, self.roles = principal.name, principal.staff_no, list(principal.roles)
         home = next(path for role, path in HOME_BY_ROLE if role in principal.roles)
-        self.busy = True
+        self.busy, self._bind_pending = True, True
         return rx.call_script(bind_session_script(ticket, home), callback=AuthState.finish_bind)
 
     @rx.event
     def finish_bind(self, result: dict):
-        """Only a failure comes back: on success the page is already loading the home page."""
-        self.busy = False
+        """On success the page is already loading the home page; on failure the tab forgets the
+        session (unusable without the cookie; its ticket expires unused)."""
+        if not self._bind_pending:
+            return
+        self.busy, self._bind_pending = False, False
         if not (isinstance(result, dict) and result.get("ok") is True):
-            sessions.sign_out(self._session_id)
             self._clear()
             self.error = "登录凭据未能保存到本浏览器（请确认浏览器允许本站 Cookie），请重新登录"
 

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 import reflex as rx
 
 from app.rules import verification
 from app.rules.errors import Refused
 from app.state.files import file_bytes, read_file_script
+
+
+# Upload checks wait for a sandbox slot (seconds at worst) on their own threads, so a flood of
+# uploads cannot occupy the default executor that signing uses.
+_checks = ThreadPoolExecutor(max_workers=4, thread_name_prefix="verify")
+
+
+def _client(state: rx.State) -> str:
+    """The address the server saw; never the client token, which the browser chooses."""
+    return state.router.session.client_ip or "unknown"
 
 
 def _record(record) -> dict[str, str]:
@@ -34,7 +47,7 @@ class VerifyState(rx.State):
         self.record, self.checks, self.verdict, self.problem = {}, [], "", ""
         code = form_data.get("code") if isinstance(form_data, dict) else None
         try:
-            self.record = _record(verification.by_code(code))
+            self.record = _record(verification.by_code(code, _client(self)))
         except Refused as exc:
             self.problem = exc.message
 
@@ -42,19 +55,25 @@ class VerifyState(rx.State):
     def start_upload(self):
         return rx.call_script(read_file_script("verify-file"), callback=VerifyState.check_upload)
 
-    @rx.event
-    def check_upload(self, result: dict):
-        self.record, self.checks, self.verdict, self.problem = {}, [], "", ""
+    @rx.event(background=True)
+    async def check_upload(self, result: dict):
+        async with self:
+            self.record, self.checks, self.verdict, self.problem = {}, [], "", ""
+            client = _client(self)
         data, message = file_bytes(result)
         if data is None:
-            self.problem = message
+            async with self:
+                self.problem = message
             return
         try:
-            checks, record = verification.check_pdf(data)
+            checks, record = await asyncio.get_running_loop().run_in_executor(
+                _checks, verification.check_pdf, data, client)
         except Refused as exc:
-            self.problem = exc.message
+            async with self:
+                self.problem = exc.message
             return
-        self.checks = [{"name": c.name, "ok": "1" if c.ok else "", "detail": c.detail} for c in checks]
-        self.record = _record(record) if record else {}
-        self.verdict = "有效：文件未被改动，由登记的审批员以其授权范围内的密钥签署" if all(c.ok for c in checks) \
-            else "无效：至少一项核验未通过"
+        async with self:
+            self.checks = [{"name": c.name, "ok": "1" if c.ok else "", "detail": c.detail} for c in checks]
+            self.record = _record(record) if record else {}
+            self.verdict = "有效：文件未被改动，由登记的审批员以其授权范围内的密钥签署" if all(c.ok for c in checks) \
+                else "无效：至少一项核验未通过"

@@ -58,6 +58,9 @@ def app_server(tmp_path_factory, request):
             pytest.fail(f"port {PORT} is busy")
     log = tmp_path_factory.mktemp("app") / "app.log"
     env = dict(os.environ)  # APP_ORIGIN, APP_DATA_DIR and the database come from tests/conftest.py
+    # Served as behind one reverse proxy: the client address comes from X-Forwarded-For's last hop
+    # (a browser cannot set that header, so browser clients are still seen by their own address).
+    env["REFLEX_TRUSTED_PROXY_HOPS"] = "1"
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
                                  "--frontend-port", str(PORT)], cwd=ROOT, env=env, stdout=out,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -22,7 +23,9 @@ def sign_in(page, origin: str, staff_no: str, lands_on: str) -> None:
     page.goto(origin + "/")
     page.fill("#staff-no", staff_no)
     page.click("#sign-in")
-    page.wait_for_url(f"**{lands_on}")
+    # Signing in reloads the home page (so the socket reconnects with the session cookie); the
+    # static server may add a trailing slash.
+    page.wait_for_url(re.compile(rf"{re.escape(lands_on)}/?$"))
 
 
 def sign_out(page) -> None:

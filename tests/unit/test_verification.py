@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import Authorization
-from app.rules import authorizations, decisions, verification
+from app.rules import authorizations, decisions, personal_data, verification
 from tests import flows
 
 
@@ -25,6 +25,11 @@ def test_by_code_shows_the_public_record(signed):
     record = verification.by_code(decision.verification_code.lower())
     assert record.document_number == decision.document_number and record.approver == "张晓梅"
     assert "11010519" not in str(record)  # no ID number
+    # A natural person's name is masked as the ID number is (issue 7.13); legal persons keep theirs.
+    assert record.applicant == "淄*********店"
+    assert personal_data.public_name("张晓梅", "居民身份证") == "张*梅"
+    assert personal_data.public_name("李四", "护照") == "李*"
+    assert personal_data.public_name("淄博市示例餐饮有限公司", "统一社会信用代码") == "淄博市示例餐饮有限公司"
     flows.assert_refused(lambda: verification.by_code("0000000000000000"), "verify.unknown_code", audited=False)
     flows.assert_refused(lambda: verification.by_code("<script>"), "verify.bad_code", audited=False)
 
