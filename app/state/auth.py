@@ -55,9 +55,13 @@ class AuthState(rx.State):
     def _principal(self, role: Optional[str] = None) -> Optional[Principal]:
         """The signed-in officer, or None with the refusal shown (and logged by the rule)."""
         try:
-            return sessions.current(self._session_id, role,
-                                    cookie_header=self.router.headers.raw_headers.get("cookie", ""))
+            principal = sessions.current(self._session_id, role,
+                                         cookie_header=self.router.headers.raw_headers.get("cookie", ""))
+            self._bind_pending = False  # the cookie arrived: the bind is over, whatever its callback
+            return principal
         except Refused as exc:
+            if exc.code == "role.denied":
+                self._bind_pending = False
             self.error = exc.message
             # A client holding this tab's token but not the browser's cookie must not be able to
             # sign the real tab out either.
@@ -169,7 +173,8 @@ class AuthState(rx.State):
         self._session_id = principal.session_id
         self.officer_name, self.staff_no, self.roles = principal.name, principal.staff_no, list(principal.roles)
         home = next(path for role, path in HOME_BY_ROLE if role in principal.roles)
-        self.busy, self._bind_pending = True, True
+        # Not busy: on success the page reloads at once, and a busy flag would outlive it.
+        self._bind_pending = True
         return rx.call_script(bind_session_script(ticket, home), callback=AuthState.finish_bind)
 
     @rx.event
@@ -178,7 +183,7 @@ class AuthState(rx.State):
         session (unusable without the cookie; its ticket expires unused)."""
         if not self._bind_pending:
             return
-        self.busy, self._bind_pending = False, False
+        self._bind_pending = False
         if not (isinstance(result, dict) and result.get("ok") is True):
             self._clear()
             self.error = "登录凭据未能保存到本浏览器（请确认浏览器允许本站 Cookie），请重新登录"
