@@ -49,4 +49,5 @@ chmod 700 "$APP_DATA_DIR"
 
 # 4. Database schema (Alembic), then demo data if the database is empty.
 python -m app.cli migrate
+python -m app.cli pki init-test
 python -m app.cli demo

@@ -19,6 +19,10 @@ else:
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from app.signing import pki  # noqa: E402
+
+pki.init_test_pki()  # the bureau's test certificates in this run's data folder
+
 
 def _reset_database() -> None:
     from app.config import settings

@@ -4,11 +4,12 @@ from app.models.audit import AuditEvent
 from app.models.cases import Case, Decision, DocumentNumber, DocumentSequence
 from app.models.keys import (AttestationPolicy, EnrollmentToken, LoginSession, SecurityKey, SignInAttempt,
                               WebAuthnChallenge)
+from app.models.pki import AuditCheckpoint, KeyCertificate, RevocationList
 from app.models.org import (Authorization, CalendarEntry, CalendarYear, Category, Department, Item, ItemRevision,
                              Officer, OfficerRevision, Qualification)
 
 __all__ = [
-    "AttestationPolicy", "AuditEvent", "Authorization", "CalendarEntry", "CalendarYear", "ItemRevision",
+    "AttestationPolicy", "AuditCheckpoint", "AuditEvent", "KeyCertificate", "RevocationList", "Authorization", "CalendarEntry", "CalendarYear", "ItemRevision",
     "OfficerRevision", "Qualification", "Case", "Category", "Decision", "Department",
     "DocumentNumber", "DocumentSequence", "EnrollmentToken", "Item", "LoginSession",
     "Officer", "SecurityKey", "SignInAttempt", "WebAuthnChallenge",

@@ -70,6 +70,7 @@ class Decision(SQLModel, table=True):
     authorization_id: Optional[int] = Field(default=None, foreign_key="authorization.id")  # bound at signing
     scope_digest: Optional[str] = Field(default=None, max_length=64)
     scope_items: list = json_field()  # the key's bound item codes at signing
+    certificate_id: Optional[int] = Field(default=None, foreign_key="key_certificate.id")  # v2 evidence
     payload: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON, exactly the hashed bytes
     payload_sha256: str = Field(max_length=64)
     challenge: bytes = bytes_field()

@@ -12,6 +12,7 @@ from app.models.base import utcnow
 from app.rules.canonical import canonical_json, sha256_hex
 
 GENESIS_HASH = "0" * 64
+CHAIN_LOCK = 7310001  # PostgreSQL advisory lock serialising writers on the chain head
 
 
 def event_hash(prev_hash: str, seq: int, at: str, actor_id: Optional[int], action: str,
@@ -26,7 +27,7 @@ def record(session: Session, action: str, subject: str, actor_id: Optional[int] 
     """Add one event chained to the last one. Commits with the caller's change or not at all."""
     if session.get_bind().dialect.name == "postgresql":
         # Serialise writers on the chain head; SQLite's BEGIN IMMEDIATE already does.
-        session.exec(text("SELECT pg_advisory_xact_lock(7310001)"))
+        session.exec(text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
     last = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq = (last.seq + 1) if last else 1
     prev = last.hash if last else GENESIS_HASH
@@ -37,6 +38,9 @@ def record(session: Session, action: str, subject: str, actor_id: Optional[int] 
                        hash=event_hash(prev, seq, at.isoformat(), actor_id, action, subject, details))
     session.add(event)
     session.flush()
+    from app.rules import checkpoints  # signs with the bureau key; imports this module
+
+    checkpoints.maybe_checkpoint(session, event)
     return event
 
 

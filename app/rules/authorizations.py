@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from app.db import transaction
 from app.models import Authorization, Category, Item, Officer, SecurityKey
-from app.rules import audit, clock, eligibility, inputs, stepup
+from app.rules import audit, certificates, clock, eligibility, inputs, stepup
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
@@ -135,6 +135,9 @@ def _bind_keys(session: Session, from_authorization_id: int, auth: Authorization
                                                       SecurityKey.status != "revoked")):
         key.authorization_id, key.scope_items, key.scope_digest = auth.id, bound_items, digest
         session.add(key)
+        session.flush()
+        if key.status == "active":  # a suspect key gets its certificate when an admin clears it
+            certificates.issue(session, key, auth)
         rebound.append(key.id)
     return rebound, bound_items, digest
 
@@ -175,8 +178,9 @@ def revoke(admin: Principal, authorization_id: Any, reason: Any) -> Authorizatio
             raise refuse("authorization.not_revocable", "该授权已撤销或已续期")
         auth.revoked_at, auth.revoked_by, auth.revoke_reason = clock.now_beijing(), admin.officer_id, reason
         session.add(auth)
+        serials = certificates.revoke(session, f"授权撤销：{reason}", authorization_id=auth.id, at=auth.revoked_at)
         audit.record(session, "authorization.revoked", f"authorization:{auth.id}", admin.officer_id,
-                     officer_id=auth.officer_id, reason=reason, **proof)
+                     officer_id=auth.officer_id, reason=reason, revoked_certificates=serials, **proof)
         return auth
 
 

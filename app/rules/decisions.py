@@ -15,16 +15,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fido2 import cbor
 from fido2.utils import websafe_decode, websafe_encode
-from fido2.webauthn import AttestedCredentialData
 from sqlmodel import Session, select
 
 from app.config import settings
 from app.db import transaction
 from app.models import Authorization, Case, Category, Decision, Item, Officer, SecurityKey
 from app.models.base import utcnow
-from app.rules import audit, clock, document_numbers, inputs
+from app.rules import audit, certificates, clock, document_numbers, inputs
 from app.rules.canonical import canonical_json
 from app.rules.cases import _int_list, own_case
 from app.rules.errors import refuse
@@ -36,6 +34,8 @@ from app.rules.refusals import audit_refusals
 from app.signing import webauthn
 from app.signing.document import decision_html
 from app.signing.evidence import NONCE_BYTES, PAYLOAD_FORMAT, attach_evidence, build_evidence, key_fingerprint
+from app.signing.pades import sealer
+from app.signing.pki import bureau
 from app.signing.renderer import render_pdf
 
 @dataclass(frozen=True)
@@ -117,7 +117,8 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any) -> SigningR
         now = clock.now_beijing().replace(microsecond=0)
         number = document_numbers.reserve(session, settings.doc_number_pattern, now.year, case.id)
         approver = session.get(Officer, principal.officer_id)
-        cose_key = cbor.encode(AttestedCredentialData(key.credential_data).public_key)
+        cose_key = certificates.cose_key(key)
+        certificate = certificates.current(session, key)
         code = secrets.token_hex(8).upper()
         content = {
             "format": PAYLOAD_FORMAT, "organ": settings.organ_name, "title": "准予行政许可决定书",
@@ -129,7 +130,8 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any) -> SigningR
                           "id_number_masked": case.applicant_id_masked},
             "conditions_met": item.conditions, "decision_text": _decision_text(item), "remedy": _remedy(),
             "approver": {"staff_no": approver.staff_no, "name": approver.name},
-            "key": {"credential_id": websafe_encode(key.credential_id), "fingerprint": key_fingerprint(cose_key)},
+            "key": {"credential_id": websafe_encode(key.credential_id), "fingerprint": key_fingerprint(cose_key),
+                    "certificate_serial": certificate.serial},
             "decided_at": now.isoformat(), "verification_code": code,
             "verify_url": f"{settings.origin}/verify?code={code}",
             "origin": settings.origin, "rp_id": settings.rp_id,
@@ -142,7 +144,7 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any) -> SigningR
     options, state = webauthn.begin_assertion([key.credential_id], challenge)
     with transaction() as session:
         challenge_id = webauthn.store_challenge(session, "sign", state, principal.officer_id,
-                                                {"case_id": case.id, "key_id": key.id,
+                                                {"case_id": case.id, "key_id": key.id, "certificate_id": certificate.id,
                                                  "payload": payload.decode("utf-8")})
     return SigningRequest(challenge_id, options, number)
 
@@ -186,19 +188,20 @@ def _store_in_one_transaction(principal: Principal, challenge, assertion, payloa
         if key is None or key.id != challenge.context["key_id"]:
             raise refuse("key.mismatch", "所用密钥与签署请求不符")
         check_signable(session, principal, case, key)
+        certificate = certificates.current(session, key)
+        if certificate.id != challenge.context["certificate_id"]:
+            raise refuse("key.certificate_changed", "密钥证书已变更（授权续期或范围调整），请重新签署")
         new_count = webauthn.verify_assertion(challenge.state, key, assertion)
         if session.exec(select(Decision).where(Decision.document_number == content["document_number"])).first():
             raise refuse("decision.number_used", "文号已被使用")
-        now = utcnow()
         record_use(session, key, new_count)
         ad = bytes(assertion.response.authenticator_data)
         cdj = bytes(assertion.response.client_data)
         evidence = build_evidence(
             payload=payload, challenge=challenge_bytes, credential_id=key.credential_id,
-            cose_key=cbor.encode(AttestedCredentialData(key.credential_data).public_key),
-            authenticator_data=ad, client_data_json=cdj, signature=assertion.response.signature,
-            approver=content["approver"], signed_at=now.isoformat())
-        sealed = attach_evidence(pdf, evidence)
+            cose_key=certificates.cose_key(key), authenticator_data=ad, client_data_json=cdj,
+            signature=assertion.response.signature, certificates=[certificate.der, bureau().certificate_der])
+        sealed = sealer().seal(attach_evidence(pdf, evidence), f"{content['title']} {content['document_number']}")
         pdf_sha = hashlib.sha256(sealed).hexdigest()
         _write_file(pdf_path(pdf_sha), sealed)
         written.append(pdf_path(pdf_sha))
@@ -207,7 +210,7 @@ def _store_in_one_transaction(principal: Principal, challenge, assertion, payloa
             verification_code=content["verification_code"],
             decided_at=datetime.fromisoformat(content["decided_at"]), approver_id=principal.officer_id,
             key_id=key.id, authorization_id=key.authorization_id, scope_digest=key.scope_digest,
-            scope_items=key.scope_items,
+            scope_items=key.scope_items, certificate_id=certificate.id,
             payload=payload.decode("utf-8"), payload_sha256=hashlib.sha256(payload).hexdigest(),
             challenge=challenge_bytes, credential_id=key.credential_id, authenticator_data=ad,
             client_data_json=cdj, signature=assertion.response.signature, sign_count=new_count,

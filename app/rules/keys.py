@@ -19,7 +19,7 @@ from app.config import settings
 from app.db import transaction
 from app.models import AttestationPolicy, EnrollmentToken, Officer, SecurityKey
 from app.models.base import utcnow
-from app.rules import audit, clock, inputs
+from app.rules import audit, certificates, clock, inputs
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.roles import ADMIN, APPROVER, validate_roles
@@ -193,7 +193,9 @@ def _store_key(session: Session, officer: Officer, auth_data, registration, raw_
         scope_items=bound_items, scope_digest=scope_digest(authorization, bound_items) if authorization else None)
     session.add(key)
     session.flush()
+    certificate = certificates.issue(session, key, authorization) if authorization else None
     audit.record(session, "key.registered", f"key:{key.id}", registered_by, officer_id=officer.id,
+                 certificate_serial=certificate.serial if certificate else None,
                  credential_id=websafe_encode(key.credential_id), aaguid=key.aaguid,
                  attestation_format=key.attestation_format, authorization_id=key.authorization_id,
                  scope_items=key.scope_items, scope_digest=key.scope_digest, **step_up)
@@ -215,8 +217,9 @@ def revoke_key(admin: Principal, key_id: Any, reason: Any) -> SecurityKey:
         # The public key stays: signatures made before revoked_at remain verifiable.
         key.status, key.revoked_at, key.revoked_by, key.revoke_reason = "revoked", utcnow(), admin.officer_id, reason
         session.add(key)
+        serials = certificates.revoke(session, f"密钥停用：{reason}", key_id=key.id, at=key.revoked_at)
         audit.record(session, "key.revoked", f"key:{key.id}", admin.officer_id, officer_id=key.officer_id,
-                     reason=reason, **proof)
+                     reason=reason, revoked_certificates=serials, **proof)
         return key
 
 
@@ -234,6 +237,7 @@ def clear_suspect(admin: Principal, key_id: Any, reason: Any) -> SecurityKey:
             raise refuse("key.not_suspect", "该密钥不处于暂停状态")
         key.status = "active"
         session.add(key)
+        certificates.ensure(session, key)
         audit.record(session, "key.suspect_cleared", f"key:{key.id}", admin.officer_id, officer_id=key.officer_id,
                      reason=reason, **proof)
         return key

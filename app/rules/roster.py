@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import (Authorization, Category, Department, Officer, OfficerRevision, Qualification,
                         SecurityKey)
-from app.rules import audit, clock, eligibility, inputs, stepup
+from app.rules import audit, certificates, clock, eligibility, inputs, stepup
 from app.rules.catalog import Page
 from app.rules.errors import refuse
 from app.rules.keys import new_user_handle
@@ -134,6 +134,7 @@ def exit_officer(admin: Principal, officer_id: Any, reason: Any) -> Officer:
             key.status, key.revoked_at, key.revoked_by, key.revoke_reason = "revoked", now, admin.officer_id, \
                 f"人员退出：{reason}"
             session.add(key)
+            certificates.revoke(session, f"人员退出：{reason}", key_id=key.id, at=now)
         _revise(session, officer, admin, reason, "officer.exited")
         audit.record(session, "officer.exit_step_up", f"officer:{officer.id}", admin.officer_id, **proof)
         return officer

@@ -16,11 +16,11 @@ from typing import Any, Optional
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import Authorization, Category, Decision, Item, SecurityKey
+from app.models import Authorization, Decision, SecurityKey
+from app.rules import certificates, clock, personal_data, ratelimit
 from app.rules.errors import refuse
-from app.rules import clock, personal_data, ratelimit
-from app.rules.scope import covers, scope_digest
-from app.signing import sandbox
+from app.rules.scope import scope_digest
+from app.signing import pki, sandbox
 from app.signing.evidence import Check
 
 UPLOADS_PER_MINUTE = 10
@@ -64,33 +64,49 @@ def by_code(code: Any, client: Optional[str] = None) -> Record:
         return _record(decision)
 
 
-def check_pdf(pdf: Any, client: Optional[str] = None) -> tuple[list[Check], Optional[Record]]:
-    """Offline checks of the embedded evidence (sandboxed), then the bureau's records: the same
-    decision, the key registered to that approver, bound to an authorization that covered the
-    item on that day. Blocking (a child process, up to seconds): call from a worker thread."""
+@dataclass
+class UploadVerdict:
+    valid: bool
+    headline: str
+    notes: list[str]
+    checks: list[Check]
+    record: Optional[Record]
+
+
+def check_pdf(pdf: Any, client: Optional[str] = None) -> UploadVerdict:
+    """The strict offline verifier (sandboxed, with the bureau's root and newest CRL), then the
+    bureau's records: the same decision, the key registered to that approver, bound to an
+    authorization in force that day, the item among the key's bound items. Blocking (a child
+    process, up to seconds): call from a worker thread."""
     _limit("verify.upload", client, UPLOADS_PER_MINUTE)
     if not isinstance(pdf, (bytes, bytearray)) or not pdf.startswith(b"%PDF"):
         raise refuse("verify.not_pdf", "请上传决定书 PDF 文件")
     pdf = bytes(pdf)
-    checks, payload = sandbox.check(pdf)
-    payload_sha = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    crl = certificates.crl_path()
+    verdict = sandbox.check(pdf, pki.pki_dir() / pki.ROOT_FILE, crl if crl.exists() else None)
+    checks = list(verdict.checks)
+    payload_sha = hashlib.sha256(verdict.payload.encode("utf-8")).hexdigest()
     with transaction() as session:
         decision = session.exec(select(Decision).where(Decision.payload_sha256 == payload_sha)).first()
         checks.append(Check("本局登记有此决定", decision is not None))
-        if decision is None:
-            return checks, None
-        checks.append(Check("文件与登记的决定书一致", hashlib.sha256(pdf).hexdigest() == decision.pdf_sha256))
-        key = session.get(SecurityKey, decision.key_id)
-        checks.append(Check("密钥登记于该审批员名下", key.officer_id == decision.approver_id
-                            and key.credential_id == decision.credential_id))
-        auth = session.get(Authorization, decision.authorization_id) if decision.authorization_id else None
-        item = session.exec(select(Item).where(Item.code == json.loads(decision.payload)["item"]["code"])).first()
-        category = session.get(Category, item.category_id).code if item else ""
-        checks.append(Check("签署时授权有效且涵盖该事项", auth is not None and _was_active(auth, decision.decided_at)
-                            and decision.scope_digest == scope_digest(auth, decision.scope_items)
-                            and (item is not None and covers(auth, item, category)
-                                 and item.code in decision.scope_items)))
-        return checks, _record(decision)
+        if decision is not None:
+            checks.append(Check("文件与登记的决定书一致", hashlib.sha256(pdf).hexdigest() == decision.pdf_sha256))
+            key = session.get(SecurityKey, decision.key_id)
+            checks.append(Check("密钥登记于该审批员名下", key.officer_id == decision.approver_id
+                                and key.credential_id == decision.credential_id))
+            auth = session.get(Authorization, decision.authorization_id) if decision.authorization_id else None
+            code = json.loads(decision.payload)["item"]["code"]
+            checks.append(Check("签署时授权有效且涵盖该事项", auth is not None and _was_active(auth, decision.decided_at)
+                                and decision.scope_digest == scope_digest(auth, decision.scope_items)
+                                and code in decision.scope_items))
+        record = _record(decision) if decision is not None else None
+    valid = all(c.ok for c in checks) and (verdict.valid or verdict.version == 1)
+    if valid:
+        headline = (f"有效：{record.title}（{record.document_number}）由本局于 {record.decided_at[:10]} 出具，"
+                    f"审批人 {record.approver} 以本人安全密钥签署，文件未被改动")
+    else:
+        headline = "无效：此文件不是本局出具的决定书，或已被改动（见技术详情）"
+    return UploadVerdict(valid, headline, verdict.notes, checks, record)
 
 
 def _was_active(auth: Authorization, at: datetime) -> bool:

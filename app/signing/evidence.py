@@ -33,8 +33,11 @@ from app.rules.canonical import canonical_json
 from app.rules.errors import Refused, refuse
 
 EVIDENCE_FILE = "approval-evidence.json"
-EVIDENCE_FORMAT = "zd-independent-approval/evidence/v1"
-PAYLOAD_FORMAT = "zd-independent-approval/decision/v1"
+EVIDENCE_FORMAT_V1 = "zd-independent-approval/evidence/v1"
+PAYLOAD_FORMAT_V1 = "zd-independent-approval/decision/v1"
+EVIDENCE_FORMAT = "zd-independent-approval/evidence/v2"
+PAYLOAD_FORMAT = "zd-independent-approval/decision/v2"
+ALLOWED_COSE_ALGORITHMS = {-7: "ES256", -8: "EdDSA", -257: "RS256"}
 NONCE_BYTES = 16
 
 # Limits for reading an uploaded PDF. An honest decision is ~260 KB, ~40 objects, evidence ~5 KB.
@@ -63,7 +66,8 @@ def key_fingerprint(cose_key: bytes) -> str:
 
 def build_evidence(*, payload: bytes, challenge: bytes, credential_id: bytes, cose_key: bytes,
                    authenticator_data: bytes, client_data_json: bytes, signature: bytes,
-                   approver: dict, signed_at: str) -> bytes:
+                   certificates: list[bytes]) -> bytes:
+    """Format v2 (docs/evidence.md); `certificates` = [key certificate, issuing bureau certificate], DER."""
     doc = {
         "format": EVIDENCE_FORMAT,
         "payload": payload.decode("utf-8"),
@@ -74,8 +78,7 @@ def build_evidence(*, payload: bytes, challenge: bytes, credential_id: bytes, co
         "authenticator_data": websafe_encode(authenticator_data),
         "client_data_json": websafe_encode(client_data_json),
         "signature": websafe_encode(signature),
-        "approver": approver,
-        "signed_at": signed_at,
+        "certificates": [websafe_encode(c) for c in certificates],
     }
     return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
@@ -248,30 +251,41 @@ def _check(value: Any, schema: Any, path: str) -> None:
 
 
 PERSON = {"staff_no": str, "name": str}
-EVIDENCE_SCHEMA = {
+_ASSERTION = {
     "format": str, "payload": str, "payload_sha256": str, "challenge": B64, "credential_id": B64,
     "public_key_cose": B64, "authenticator_data": B64, "client_data_json": B64, "signature": B64,
-    "approver": PERSON, "signed_at": str,
 }
-PAYLOAD_SCHEMA = {
+_DECISION = {
     "format": str, "organ": str, "title": str, "outcome": str, "document_number": str, "case_no": str,
     "accepted_at": str, "item": {"code": str, "name": str, "revision": int, "legal_basis": str},
     "applicant": {"name": str, "id_type": str, "id_number_masked": str},
     "conditions_met": [str], "decision_text": [str], "remedy": str, "approver": PERSON,
-    "key": {"credential_id": B64, "fingerprint": str}, "decided_at": str, "verification_code": str,
+    "decided_at": str, "verification_code": str,
     "verify_url": str, "origin": str, "rp_id": str, "document": {"sha256": str, "length": int},
+}
+# evidence format → (evidence schema, payload format, payload schema)
+SCHEMAS = {
+    EVIDENCE_FORMAT_V1: ({**_ASSERTION, "approver": PERSON, "signed_at": str}, PAYLOAD_FORMAT_V1,
+                         {**_DECISION, "key": {"credential_id": B64, "fingerprint": str}}),
+    EVIDENCE_FORMAT: ({**_ASSERTION, "certificates": [B64]}, PAYLOAD_FORMAT,
+                      {**_DECISION, "key": {"credential_id": B64, "fingerprint": str, "certificate_serial": str}}),
 }
 
 
 def check_fields(evidence: Any) -> dict:
     """The evidence's typed payload; Malformed unless evidence and payload have exactly the
-    documented fields and types and the payload is canonical JSON."""
-    _check(evidence, EVIDENCE_SCHEMA, "证据")
+    documented fields and types of their format and the payload is canonical JSON."""
+    if not isinstance(evidence, dict) or evidence.get("format") not in SCHEMAS:
+        raise Malformed("未知的证据格式")
+    evidence_schema, payload_format, payload_schema = SCHEMAS[evidence["format"]]
+    _check(evidence, evidence_schema, "证据")
     payload_bytes = evidence["payload"].encode("utf-8")
     if len(payload_bytes) > MAX_PAYLOAD:
         raise Malformed("决定内容过长")
     payload = strict_json(payload_bytes)
-    _check(payload, PAYLOAD_SCHEMA, "决定内容")
+    _check(payload, payload_schema, "决定内容")
+    if payload["format"] != payload_format:
+        raise Malformed("决定内容格式与证据格式不符")
     if canonical_json(payload) != payload_bytes:
         raise Malformed("决定内容不是规范 JSON")
     return payload
@@ -310,17 +324,14 @@ def verify_evidence(pdf: bytes, evidence: Any) -> list[Check]:
         return bool(ok)
 
     fmt = evidence.get("format") if isinstance(evidence, dict) else None
-    if not check("证据格式", fmt == EVIDENCE_FORMAT, _safe(fmt) if isinstance(fmt, str) else type(fmt).__name__):
+    if not check("证据格式", fmt in SCHEMAS, _safe(fmt) if isinstance(fmt, str) else type(fmt).__name__):
         return checks
     try:
         payload = check_fields(evidence)
     except Malformed as exc:
         checks[-1] = Check("证据格式", False, str(exc))
         return checks
-    try:
-        _verify(pdf, evidence, payload, check)
-    except Exception as exc:  # not expected after check_fields; still a verdict, never a traceback
-        check("证据可解析", False, type(exc).__name__)
+    verify_assertion(pdf, evidence, payload, check)
     return checks
 
 
@@ -332,10 +343,18 @@ def _client_data(raw: bytes) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _verify(pdf: bytes, evidence: dict, payload: dict, check) -> None:
+def verify_assertion(pdf: bytes, evidence: dict, payload: dict, check) -> None:
+    """The key's signature over this decision, checked from the file alone (both formats).
+    Never raises: an unexpected defect is a failed check."""
+    try:
+        _verify_assertion(pdf, evidence, payload, check)
+    except Exception as exc:  # not expected after check_fields; still a verdict, never a traceback
+        check("证据可解析", False, type(exc).__name__)
+
+
+def _verify_assertion(pdf: bytes, evidence: dict, payload: dict, check) -> None:
     payload_bytes = evidence["payload"].encode("utf-8")
     digest = hashlib.sha256(payload_bytes).digest()
-    check("决定内容格式", payload["format"] == PAYLOAD_FORMAT, _safe(payload["format"]))
     check("决定内容摘要", evidence["payload_sha256"] == digest.hex())
     doc = payload["document"]
     check("决定书正文未被改动",
@@ -353,6 +372,8 @@ def _verify(pdf: bytes, evidence: dict, payload: dict, check) -> None:
     check("客户端数据挑战值", client_challenge == challenge)
     origin = client_data.get("origin")
     check("来源", origin == payload["origin"], _safe(origin) if isinstance(origin, str) else "")
+    check("非跨源调用（crossOrigin 为 false 或缺省，无 topOrigin）",
+          client_data.get("crossOrigin", False) is False and "topOrigin" not in client_data)
     try:
         auth_data = AuthenticatorData(b64url(evidence["authenticator_data"]))
         rp_ok, up, uv = (auth_data.rp_id_hash == hashlib.sha256(payload["rp_id"].encode()).digest(),
@@ -365,26 +386,17 @@ def _verify(pdf: bytes, evidence: dict, payload: dict, check) -> None:
     cose_key = b64url(evidence["public_key_cose"])
     check("密钥与决定书所载指纹一致", key_fingerprint(cose_key) == payload["key"]["fingerprint"]
           and evidence["credential_id"] == payload["key"]["credential_id"])
-    check("审批人与决定内容一致", evidence["approver"] == payload["approver"])
+    if "approver" in evidence:  # v1 repeats the approver outside the payload
+        check("审批人与决定内容一致", evidence["approver"] == payload["approver"])
     try:
         if auth_data is None:
             raise ValueError("authenticatorData")
-        CoseKey.parse(cbor.decode(cose_key)).verify(
+        key = CoseKey.parse(cbor.decode(cose_key))
+        if not check("签名算法在允许之列（ES256、EdDSA、RS256）", key.ALGORITHM in ALLOWED_COSE_ALGORITHMS,
+                     str(key.ALGORITHM)):
+            return
+        key.verify(
             bytes(auth_data) + hashlib.sha256(client_data_raw).digest(), b64url(evidence["signature"]))
         check("密钥签名", True)
     except Exception as exc:  # InvalidSignature or a malformed key
         check("密钥签名", False, type(exc).__name__)
-
-
-def offline_check(pdf: bytes) -> tuple[list[Check], str]:
-    """Everything that needs only the file: (checks, the evidence's payload string). Refused on
-    any unreadable input; never another exception. Hostile input: run it in the sandbox."""
-    try:
-        evidence = extract_evidence(pdf)
-        return verify_evidence(pdf, evidence), evidence["payload"]
-    except Refused:
-        raise
-    except (MemoryError, RecursionError, PdfDecodeLimitError):
-        raise refuse(*TOO_COMPLEX)
-    except Exception:  # pyHanko's parse errors, missing keys, wrong object types
-        raise refuse(*NO_EVIDENCE)

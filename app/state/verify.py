@@ -33,6 +33,8 @@ class VerifyState(rx.State):
     record: dict[str, str] = {}
     checks: list[dict[str, str]] = []
     verdict: str = ""
+    valid: bool = False
+    notes: list[str] = []
     problem: str = ""
 
     @rx.event
@@ -66,14 +68,13 @@ class VerifyState(rx.State):
                 self.problem = message
             return
         try:
-            checks, record = await asyncio.get_running_loop().run_in_executor(
-                _checks, verification.check_pdf, data, client)
+            result = await asyncio.get_running_loop().run_in_executor(_checks, verification.check_pdf, data, client)
         except Refused as exc:
             async with self:
                 self.problem = exc.message
             return
         async with self:
-            self.checks = [{"name": c.name, "ok": "1" if c.ok else "", "detail": c.detail} for c in checks]
-            self.record = _record(record) if record else {}
-            self.verdict = "有效：文件未被改动，由登记的审批员以其授权范围内的密钥签署" if all(c.ok for c in checks) \
-                else "无效：至少一项核验未通过"
+            self.checks = [{"name": c.name, "ok": "1" if c.ok else "", "detail": c.detail} for c in result.checks]
+            self.record = _record(result.record) if result.record else {}
+            self.notes = result.notes
+            self.verdict, self.valid = result.headline, result.valid

@@ -6,7 +6,6 @@ Create Date: 2026-11-27 18:00:00
 """
 from alembic import op
 import sqlalchemy as sa
-from sqlmodel import Session, select
 
 revision = '0005'
 down_revision = '0004'
@@ -33,22 +32,33 @@ def upgrade() -> None:
 
 def _bind_existing_keys() -> None:
     """Keys (and the decisions they signed) bound before this revision are bound to the items their
-    authorization resolves to today, with the digest recomputed under the new formula."""
-    from app.models import Authorization, Decision, SecurityKey
-    from app.rules.scope import resolve_items, scope_digest
+    authorization resolves to today, with the digest recomputed under the new formula. Written in
+    SQL Core against the tables as they are at this revision (later models have more columns)."""
+    from app.rules.scope import EXCLUSION_FLAGS, scope_digest
 
-    with Session(op.get_bind()) as session:
-        for key in session.exec(select(SecurityKey).where(SecurityKey.authorization_id.is_not(None))).all():
-            auth = session.get(Authorization, key.authorization_id)
-            key.scope_items = resolve_items(session, auth)
-            key.scope_digest = scope_digest(auth, key.scope_items)
-            session.add(key)
-        for decision in session.exec(select(Decision).where(Decision.authorization_id.is_not(None))).all():
-            auth = session.get(Authorization, decision.authorization_id)
-            decision.scope_items = resolve_items(session, auth)
-            decision.scope_digest = scope_digest(auth, decision.scope_items)
-            session.add(decision)
-        session.flush()
+    bind = op.get_bind()
+    auth_t = sa.table("authorization", sa.column("id"), sa.column("officer_id"), sa.column("scope_categories", sa.JSON),
+                      sa.column("scope_items", sa.JSON), sa.column("valid_from", sa.Date),
+                      sa.column("valid_until", sa.Date))
+    item_t = sa.table("item", sa.column("code"), sa.column("category_id"), sa.column("independent"),
+                      *[sa.column(flag) for flag in EXCLUSION_FLAGS])
+    category_t = sa.table("category", sa.column("id"), sa.column("code"))
+    categories = dict(bind.execute(sa.select(category_t.c.id, category_t.c.code)).all())
+    items = bind.execute(sa.select(item_t)).all()
+
+    def resolve(auth) -> list[str]:
+        return sorted(i.code for i in items if i.independent and not any(getattr(i, f) for f in EXCLUSION_FLAGS)
+                      and (i.code in auth.scope_items or categories.get(i.category_id) in auth.scope_categories))
+
+    auths = {a.id: a for a in bind.execute(sa.select(auth_t)).all()}
+    for table in ("security_key", "decision"):
+        t = sa.table(table, sa.column("id"), sa.column("authorization_id"), sa.column("scope_items", sa.JSON),
+                     sa.column("scope_digest"))
+        for row in bind.execute(sa.select(t.c.id, t.c.authorization_id).where(t.c.authorization_id.is_not(None))).all():
+            auth = auths[row.authorization_id]
+            bound = resolve(auth)
+            bind.execute(t.update().where(t.c.id == row.id).values(scope_items=bound,
+                                                                   scope_digest=scope_digest(auth, bound)))
 
 
 def downgrade() -> None:

@@ -13,6 +13,7 @@ from app.db import transaction
 from app.models import AuditEvent, Case, Decision, SecurityKey
 from app.rules import audit, decisions
 from app.rules.errors import Refused
+from app.signing import pki
 from app.signing.evidence import extract_evidence, verify_evidence
 from tests import flows
 
@@ -38,15 +39,21 @@ def test_signed_decision_verifies_offline(people, tmp_path):
     pdf = decisions.read_pdf(decision)
     checks = verify_evidence(pdf, extract_evidence(pdf))
     assert all(c.ok for c in checks), [c for c in checks if not c.ok]
-    path = tmp_path / "d.pdf"
+    path, root = tmp_path / "d.pdf", pki.pki_dir() / pki.ROOT_FILE
     path.write_bytes(pdf)
-    ok = subprocess.run([sys.executable, "-m", "app.signing.verify", str(path)], capture_output=True, text=True)
+    ok = subprocess.run([sys.executable, "-m", "app.signing.verify", str(path), "--root", str(root)],
+                        capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout
+    assert ok.stdout.startswith("有效：") and "张晓梅（工号 S001）" in ok.stdout
+    # Without the root the file proves its integrity, not its signer: exit 1, no approver named.
+    unrooted = subprocess.run([sys.executable, "-m", "app.signing.verify", str(path)], capture_output=True, text=True)
+    assert unrooted.returncode == 1 and "张晓梅（工号" not in unrooted.stdout and "未提供本局根证书" in unrooted.stdout
     # One changed byte in the rendered decision (the signed document) is caught.
     tampered = bytearray(pdf)
     tampered[len(pdf) // 4] ^= 0x01
     path.write_bytes(bytes(tampered))
-    bad = subprocess.run([sys.executable, "-m", "app.signing.verify", str(path)], capture_output=True, text=True)
+    bad = subprocess.run([sys.executable, "-m", "app.signing.verify", str(path), "--root", str(root)],
+                         capture_output=True, text=True)
     assert bad.returncode != 0
     with transaction() as s:
         assert s.get(Case, case.id).state == "decided"

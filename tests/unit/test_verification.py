@@ -37,23 +37,26 @@ def test_by_code_shows_the_public_record(signed):
 def test_pdf_is_valid_and_stays_valid_after_a_later_revocation(signed):
     admin, admin_key, decision = signed
     pdf = decisions.read_pdf(decision)
-    checks, record = verification.check_pdf(pdf)
-    assert all(c.ok for c in checks), [c for c in checks if not c.ok]
-    assert record.document_number == decision.document_number
+    result = verification.check_pdf(pdf)
+    assert result.valid and all(c.ok for c in result.checks), [c for c in result.checks if not c.ok]
+    assert result.record.document_number == decision.document_number
+    assert result.headline.startswith("有效：准予行政许可决定书") and "张晓梅" in result.headline
     with transaction() as s:
         auth = s.exec(select(Authorization).where(Authorization.id == decision.authorization_id)).one()
     flows.step_up(admin, admin_key)
-    authorizations.revoke(admin, auth.id, "次年调岗")
-    checks, _ = verification.check_pdf(pdf)
-    assert all(c.ok for c in checks)  # lifetime: it was in scope when it was signed
+    authorizations.revoke(admin, auth.id, "次年调岗")  # publishes a CRL naming the key's certificate
+    later = verification.check_pdf(pdf)
+    assert later.valid  # lifetime: it was in scope, and the key not revoked, when it was signed
+    assert any(c.name == "签署时密钥未被撤销" and "签署后" in c.detail for c in later.checks)
 
 
 def test_tampered_or_foreign_pdfs_fail(signed):
     _, _, decision = signed
     pdf = bytearray(decisions.read_pdf(decision))
     pdf[len(pdf) // 5] ^= 0x01
-    checks, _ = verification.check_pdf(bytes(pdf))
-    failed = {c.name for c in checks if not c.ok}
+    result = verification.check_pdf(bytes(pdf))
+    failed = {c.name for c in result.checks if not c.ok}
+    assert not result.valid and result.headline.startswith("无效")
     assert "决定书正文未被改动" in failed and "文件与登记的决定书一致" in failed
     flows.assert_refused(lambda: verification.check_pdf(b"%PDF-1.7\n%%EOF"), "verify.no_evidence", audited=False)
     flows.assert_refused(lambda: verification.check_pdf(b"hello"), "verify.not_pdf", audited=False)
