@@ -55,7 +55,7 @@ def _run(args) -> int:
 
         if args.action == "checkpoint":
             row = checkpoints.sign_now()
-            print(f"已签署检查点：{row.size} 条事件" if row else "日志为空，未签署")
+            print(f"已签署检查点：{row.size} 条事件" if row else "日志自上个检查点以来没有新事件，未签署")
             return 0
         report = checkpoints.verify_all()
         print(f"哈希链：{'完整' if report.chain_ok else f'第 {report.first_bad_seq} 条起被改动'}；"

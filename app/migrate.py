@@ -11,3 +11,10 @@ def upgrade(db_url: str | None = None) -> None:
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.attributes["db_url"] = db_url or settings.db_url
     command.upgrade(cfg, "head")
+
+
+def head_revision() -> str:
+    """The newest schema revision this code knows (a backup must match it to be restored)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(Config(str(PROJECT_ROOT / "alembic.ini"))).get_current_head()

@@ -8,7 +8,8 @@ ROOT=$PWD
 
 # 1. System packages: WeasyPrint's Pango and HarfBuzz subsetter, CJK fonts; Chromium for tests.
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
-[ "${WITH_BROWSER:-0}" = 1 ] && packages+=(chromium)
+# Tests: Chromium drives the app; poppler's pdfsig checks the bureau's seal independently.
+[ "${WITH_BROWSER:-0}" = 1 ] && packages+=(chromium poppler-utils)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -5,6 +5,7 @@ TEST_DB_URL selects PostgreSQL (the schema is dropped and re-created); default i
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 
 _DATA = tempfile.mkdtemp(prefix="approval-test-")
@@ -40,6 +41,9 @@ def _reset_database() -> None:
             if os.path.exists(f"{db_file}{suffix}"):
                 os.remove(f"{db_file}{suffix}")
     upgrade()
+    # Files that belong to the database just dropped: its checkpoints and revocation lists.
+    for folder in ("checkpoints", "crl"):
+        shutil.rmtree(settings.data_dir / folder, ignore_errors=True)
 
 
 @pytest.fixture()

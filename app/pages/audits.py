@@ -20,7 +20,12 @@ def audits() -> rx.Component:
     return page(
         "已签署的决定",
         for_role(AUDITOR,
-            rx.text("下载的决定书内嵌审批员密钥签署证据，可用 python -m app.signing.verify 离线核验。"),
+            rx.hstack(
+                rx.text("下载的决定书内嵌审批员密钥签署证据与本局签章，可用 python -m app.signing.verify "
+                        "决定书.pdf --root 根证书.pem 离线核验（根证书见公开核验页）。", size="2"),
+                rx.button("下载审计日志检查点", size="1", variant="soft", on_click=AuditsState.download_checkpoints,
+                          id="download-checkpoints"),
+                align="center", wrap="wrap"),
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                                ("文号", "受理编号", "事项", "申请人", "证件号", "审批人", "签署时间", "")])),

@@ -28,6 +28,8 @@ from app.models import AuditCheckpoint, AuditEvent
 from app.models.base import utcnow
 from app.rules import audit
 from app.rules.canonical import canonical_json
+from app.rules.principal import Principal
+from app.rules.roles import AUDITOR
 from app.signing.pki import bureau
 
 EVERY_EVENTS = 1_000
@@ -139,3 +141,12 @@ def verify_all() -> Report:
     if len(files) < len(rows):
         problems.append(f"检查点文件缺失：数据库有 {len(rows)} 个，文件夹只有 {len(files)} 个")
     return Report(chain_ok, first_bad, len(documents), sorted(set(problems)))
+
+
+def export(principal: Principal) -> bytes:
+    """Auditors only: every checkpoint (body, signature, certificate), oldest first; audited."""
+    principal.require(AUDITOR)
+    with transaction() as session:
+        rows = list(session.exec(select(AuditCheckpoint).order_by(AuditCheckpoint.size, AuditCheckpoint.id)))
+        audit.record(session, "audit.checkpoints_downloaded", "audit_checkpoint", principal.officer_id, count=len(rows))
+    return json.dumps([as_document(r) for r in rows], ensure_ascii=False, indent=1).encode()

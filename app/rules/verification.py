@@ -42,6 +42,7 @@ class Record:
     approver: str
     key_fingerprint: str
     pdf_sha256: str
+    state: str = "有效"  # later: 已更正 / 已撤销 (行政许可法 第六十九条), as new signed documents
 
 
 def _record(decision: Decision) -> Record:
@@ -100,7 +101,7 @@ def check_pdf(pdf: Any, client: Optional[str] = None) -> UploadVerdict:
                                 and decision.scope_digest == scope_digest(auth, decision.scope_items)
                                 and code in decision.scope_items))
         record = _record(decision) if decision is not None else None
-    valid = all(c.ok for c in checks) and (verdict.valid or verdict.version == 1)
+    valid = verdict.valid and all(c.ok for c in checks)
     if valid:
         headline = (f"有效：{record.title}（{record.document_number}）由本局于 {record.decided_at[:10]} 出具，"
                     f"审批人 {record.approver} 以本人安全密钥签署，文件未被改动")
@@ -115,3 +116,8 @@ def _was_active(auth: Authorization, at: datetime) -> bool:
     return (auth.valid_from <= day <= auth.valid_until
             and (auth.revoked_at is None or auth.revoked_at > at)
             and (auth.superseded_at is None or auth.superseded_at > at))
+
+
+def latest_crl() -> bytes | None:
+    with transaction() as session:
+        return certificates.latest_crl(session)

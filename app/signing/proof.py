@@ -14,6 +14,7 @@ The approver is named only when the chain to the root holds."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from io import BytesIO
@@ -51,7 +52,8 @@ class Verdict:
 
     @property
     def valid(self) -> bool:
-        return self.chain_checked and all(c.ok for c in self.checks)
+        """v2: every check passed against a root. v1 (no seal, no certificate): integrity only."""
+        return (self.version == 1 or self.chain_checked) and all(c.ok for c in self.checks)
 
     def to_json(self) -> dict:
         return {"version": self.version, "checks": [[c.name, c.ok, c.detail] for c in self.checks],
@@ -143,6 +145,8 @@ def _seal(pdf: bytes, payload: dict, roots: list, decided_at: Optional[datetime]
     seal = signatures[0]
     check("签章为认证签名且禁止修改（DocMDP P=1）", seal.docmdp_level == MDPPerm.NO_CHANGES)
     check("签章覆盖证据所在修订版", seal.signed_revision == 2, f"修订版 {seal.signed_revision + 1}")
+    check.guard("签章数据格式规范（无多余内容）",
+                lambda: check("签章数据格式规范（无多余内容）", *_canonical_contents(pdf, seal, roots)))
     context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(r.public_bytes(Encoding.DER)) for r in roots],
                                 allow_fetching=False, moment=decided_at, revocation_mode="soft-fail")
     status = check.guard("本局签章", lambda: validate_pdf_signature(seal, signer_validation_context=context))
@@ -154,11 +158,52 @@ def _seal(pdf: bytes, payload: dict, roots: list, decided_at: Optional[datetime]
           _modification(status))
     if roots:
         check("签章证书链至本局根证书", status.trusted, "" if status.trusted else "不受信任或已过期")
+    stamp = status.timestamp_validity
+    if stamp is not None:  # B-T: an RFC 3161 token over the seal (its TSA is not under our root)
+        check("签章时间戳（RFC 3161）完整有效", stamp.intact and stamp.valid, stamp.timestamp.isoformat())
     reported = seal.self_reported_timestamp
     if decided_at is not None and reported is not None:
         check("签章时间与决定时间相符", timedelta(0) - timedelta(minutes=1) <= reported - decided_at <= MAX_SEAL_DELAY,
               reported.isoformat())
     check.guard("证据修订版仅含签署证据", lambda: check("证据修订版仅含签署证据", *_evidence_revision_only(reader, payload)))
+
+
+_HEX = re.compile(rb"<([0-9A-F]*)>")
+
+
+def _canonical_contents(pdf: bytes, seal, roots: list) -> tuple[bool, str]:
+    """The one gap the seal's byte range leaves must hold exactly what pyHanko writes: upper-case
+    hex of the CMS object, zero padding, and in the CMS no certificate but the signer's and the
+    root's. Otherwise bytes outside the signature (a hex digit's case, padding, an unused embedded
+    certificate) could change and the file still "verify"."""
+    byte_range = [int(v) for v in seal.sig_object["/ByteRange"]]
+    if len(byte_range) != 4 or byte_range[0] != 0 or byte_range[2] + byte_range[3] != len(pdf):
+        return False, "签名范围不符"
+    match = _HEX.fullmatch(pdf[byte_range[1]:byte_range[2]])
+    if match is None:
+        return False, "签名数据不是规范的十六进制"
+    contents = bytes.fromhex(match.group(1).decode())
+    used = _der_length(contents)
+    if used is None or contents[used:].strip(b"\x00"):
+        return False, "签名数据后有多余内容"
+    allowed = {seal.signer_cert.dump(), *(r.public_bytes(Encoding.DER) for r in roots)}
+    embedded = [c.chosen.dump() for c in seal.signed_data["certificates"]]
+    if not all(c in allowed for c in embedded):
+        return False, "签名中嵌入了多余或被改动的证书"
+    return True, ""
+
+
+def _der_length(data: bytes) -> int | None:
+    """Length of the DER object at the start of data (tag, length, content)."""
+    if len(data) < 2:
+        return None
+    first = data[1]
+    if first < 0x80:
+        return 2 + first
+    width = first & 0x7F
+    if width == 0 or width > 4 or len(data) < 2 + width:
+        return None
+    return 2 + width + int.from_bytes(data[2:2 + width], "big")
 
 
 def _modification(status) -> str:

@@ -26,7 +26,10 @@ EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 def report(verdict: Verdict) -> int:
     """Print the verdict first, then each check; return the exit code."""
     payload = json.loads(verdict.payload)  # strictly checked already
-    if verdict.valid:
+    if verdict.valid and verdict.version == 1:
+        print(f"有效（v1 格式，仅证明完整性）：{payload['document_number']} 未被改动，文件内所载审批人"
+              f" {payload['approver']['name']} 的密钥签名有效；签署人身份与授权请联机核验")
+    elif verdict.valid:
         print(f"有效：{payload['document_number']}（{payload['title']}）由 {verdict.approver['name']}"
               f"（工号 {verdict.approver['staff_no']}）于 {payload['decided_at']} 以其安全密钥签署，"
               f"本局签章有效，文件未被改动")

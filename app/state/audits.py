@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.rules import decisions
+from app.rules import checkpoints, decisions
+from app.rules.errors import Refused
 from app.rules.clock import local
 from app.rules.roles import AUDITOR
 from app.state.auth import AuthState
@@ -27,3 +28,15 @@ class AuditsState(AuthState):
     @rx.event
     def download(self, decision_id: str):
         return self._download(AUDITOR, decision_id)
+
+    @rx.event
+    def download_checkpoints(self):
+        """Every signed checkpoint of the audit log, as the files an auditor keeps outside the system."""
+        principal = self._principal(AUDITOR)
+        if principal is None:
+            return self._exit()
+        try:
+            data = checkpoints.export(principal)
+        except Refused as exc:
+            return self._refused(exc)
+        return rx.download(data=data, filename="audit-checkpoints.json", mime_type="application/json")

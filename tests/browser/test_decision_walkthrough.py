@@ -73,14 +73,23 @@ def test_decision_from_counter_to_auditor(key_browser, tmp_path):
         code = s.exec(select(Decision)).one().verification_code
     page.goto(f"{origin}/verify?code={code}")
     page.wait_for_selector(f"#record >> text={number}")
+    page.wait_for_selector("#verdict:has-text('当前状态：有效')")
+    assert page.url.endswith(f"/verify?code={code}")  # the address can be shared
+    page.get_by_role("tab", name="上传文件核验").click()
     page.set_input_files("#verify-file", str(auditor_pdf))
+    page.wait_for_selector("#file-name:has-text('auditor.pdf')")
     page.click("#verify-upload")
-    page.wait_for_selector("#verdict:has-text('有效')")
+    page.wait_for_selector("#verdict:has-text('有效：准予行政许可决定书')")
+    with page.expect_download() as download:
+        page.click("#download-root")
+    root = tmp_path / "root.pem"
+    download.value.save_as(root)
 
-    verify = [sys.executable, "-m", "app.signing.verify"]
+    # Offline, with only the root certificate from the verify page.
+    verify = [sys.executable, "-m", "app.signing.verify", "--root", str(root)]
     ok = subprocess.run([*verify, str(auditor_pdf)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout
-    assert "有效" in ok.stdout
+    assert ok.stdout.startswith("有效：") and "张晓梅" in ok.stdout
     data = bytearray(auditor_pdf.read_bytes())
     data[len(data) // 3] ^= 0x01
     tampered = tmp_path / "tampered.pdf"
