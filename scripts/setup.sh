@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 
-# 1. System packages: WeasyPrint's Pango and HarfBuzz subsetter, CJK fonts; Chromium for tests.
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
+# 1. System packages: WeasyPrint's Pango and HarfBuzz subsetter, CJK fonts (AR PL SungtiL for the
+#    documents, Noto for everything else).
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-arphic-gbsn00lp)
 # Tests: Chromium drives the app; poppler's pdfsig checks the bureau's seal independently.
 [ "${WITH_BROWSER:-0}" = 1 ] && packages+=(chromium poppler-utils)
 missing=()

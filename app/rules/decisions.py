@@ -94,13 +94,16 @@ def _draft_path(document_sha256: str) -> Path:
     return settings.data_dir / "drafts" / f"{document_sha256}.pdf"
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def _write_file(path: Path, data: bytes, durable: bool = True) -> None:
+    """Atomically (rename). A draft need not survive a crash (the approver signs again), so it
+    skips the fsync that the approver would otherwise wait for before the key prompt."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
     with open(tmp, "wb") as f:
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+        if durable:
+            f.flush()
+            os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
@@ -138,7 +141,7 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any) -> SigningR
         }
     pdf = render_pdf(decision_html(content))
     doc_sha = hashlib.sha256(pdf).hexdigest()
-    _write_file(_draft_path(doc_sha), pdf)
+    _write_file(_draft_path(doc_sha), pdf, durable=False)
     payload = canonical_json({**content, "document": {"sha256": doc_sha, "length": len(pdf)}})
     challenge = hashlib.sha256(payload).digest() + os.urandom(NONCE_BYTES)
     options, state = webauthn.begin_assertion([key.credential_id], challenge)

@@ -120,12 +120,15 @@ def read_evidence(pdf: bytes) -> bytes:
     array = _typed(names["/Names"], generic.ArrayObject)
     if len(array) > 2 * MAX_EMBEDDED_NAMES:
         raise refuse(*NO_EVIDENCE)
-    for i in range(0, len(array) - 1, 2):
-        if isinstance(array[i], generic.TextStringObject) and str(array[i]) == EVIDENCE_FILE:
-            spec = _typed(array[i + 1], generic.DictionaryObject)
-            stream = _typed(_typed(spec["/EF"], generic.DictionaryObject)["/F"], generic.StreamObject)
-            return _inflate(stream)
-    raise refuse(*NO_EVIDENCE)
+    entries = [i for i in range(0, len(array) - 1, 2)
+               if isinstance(array[i], generic.TextStringObject) and str(array[i]) == EVIDENCE_FILE]
+    if not entries:
+        raise refuse(*NO_EVIDENCE)
+    if len(entries) > 1:  # which one would count? None: another reader might pick the other
+        raise refuse("verify.bad_evidence", "签署证据格式错误：文件中有多份签署证据")
+    spec = _typed(array[entries[0] + 1], generic.DictionaryObject)
+    stream = _typed(_typed(spec["/EF"], generic.DictionaryObject)["/F"], generic.StreamObject)
+    return _inflate(stream)
 
 
 def _inflate(stream: generic.StreamObject) -> bytes:

@@ -34,7 +34,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from app.rules.errors import Refused, refuse
 from app.signing import evidence as ev
-from app.signing.keycerts import cose_public_key, scope_of, spki
+from app.signing.keycerts import BEIJING, cose_public_key, scope_of, spki
 from app.signing.pades import SEAL_FIELD
 
 # The seal is made a moment after the touch; the payload's decided_at is the click on 签署.
@@ -163,8 +163,8 @@ def _seal(pdf: bytes, payload: dict, roots: list, decided_at: Optional[datetime]
         check("签章时间戳（RFC 3161）完整有效", stamp.intact and stamp.valid, stamp.timestamp.isoformat())
     reported = seal.self_reported_timestamp
     if decided_at is not None and reported is not None:
-        check("签章时间与决定时间相符", timedelta(0) - timedelta(minutes=1) <= reported - decided_at <= MAX_SEAL_DELAY,
-              reported.isoformat())
+        check("签章时间与决定时间相符", -timedelta(minutes=1) <= reported - decided_at <= MAX_SEAL_DELAY,
+              f"{reported.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}（北京时间）")
     check.guard("证据修订版仅含签署证据", lambda: check("证据修订版仅含签署证据", *_evidence_revision_only(reader, payload)))
 
 
@@ -290,7 +290,8 @@ def _key_certificate(evidence: dict, payload: dict, roots: list, decided_at: Opt
         for label, cert in (("密钥证书", key_cert), ("签章证书", issuer)):
             check(f"决定时间在{label}有效期内",
                   cert.not_valid_before_utc <= decided_at <= cert.not_valid_after_utc,
-                  f"{cert.not_valid_before_utc:%Y-%m-%d} 至 {cert.not_valid_after_utc:%Y-%m-%d}")
+                  f"{cert.not_valid_before_utc.astimezone(BEIJING):%Y-%m-%d} 至 "
+                  f"{cert.not_valid_after_utc.astimezone(BEIJING):%Y-%m-%d}（北京时间）")
     scope = check.guard("事项在密钥证书授权范围内", lambda: scope_of(key_cert))
     if scope is not None:
         check("事项在密钥证书授权范围内", isinstance(scope.get("items"), list)
@@ -309,7 +310,8 @@ def _not_revoked(crl_der: bytes, issuer: x509.Certificate, key_cert: x509.Certif
         return False, "吊销列表不是该签章证书签发的"
     entry = crl.get_revoked_certificate_by_serial_number(key_cert.serial_number)
     if entry is None:
-        return True, f"吊销列表 {crl.last_update_utc:%Y-%m-%d %H:%M}"
+        return True, f"吊销列表 {crl.last_update_utc.astimezone(BEIJING):%Y-%m-%d %H:%M}"
+    revoked = entry.revocation_date_utc.astimezone(BEIJING)
     if entry.revocation_date_utc <= decided_at:
-        return False, f"已于 {entry.revocation_date_utc:%Y-%m-%d %H:%M} 撤销"
-    return True, f"签署后于 {entry.revocation_date_utc:%Y-%m-%d %H:%M} 撤销，不影响本决定"
+        return False, f"已于 {revoked:%Y-%m-%d %H:%M} 撤销"
+    return True, f"签署后于 {revoked:%Y-%m-%d %H:%M} 撤销，不影响本决定"

@@ -35,7 +35,7 @@ def seal_svg(name: str, size_mm: float = 42.0) -> str:
         glyphs.append(
             f'<text transform="translate({x:.2f} {y:.2f}) rotate({deg + 90:.2f}) scale(0.72 1)" '
             f'x="0" y="1.8" font-size="5.0" text-anchor="middle" fill="{RED}" '
-            f'font-family="Noto Serif CJK SC, serif" font-weight="bold">{escape(ch)}</text>')
+            f'font-family="AR PL SungtiL GB, Noto Serif CJK SC, serif" font-weight="bold">{escape(ch)}</text>')
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size_mm}mm" height="{size_mm}mm" '
         f'viewBox="0 0 {size_mm} {size_mm}">'

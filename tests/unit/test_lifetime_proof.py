@@ -155,14 +155,17 @@ def test_a_self_made_key_and_certificate_naming_the_approver_is_refused(honest, 
     assert {"签章证书链至本局根证书", "签章证书由本局根证书签发"} <= failed(verdict)
     assert "密钥签名" not in failed(verdict)  # the signature itself is fine: only the chain tells
     assert verify.verify_pdf(forged, root_der()) == verify.EXIT_INVALID
+    assert not verification.check_pdf(forged).valid
 
 
 def test_a_key_whose_certificate_expired_before_the_decision_is_refused(honest):
     _, payload, document = honest
     bureau, key = pki.bureau(), AnyKey()
     cert = key_certificate(bureau, key, [ITEM], date.today() - timedelta(days=400), date.today() - timedelta(days=35))
-    verdict = offline(forge(document, payload, key, cert, bureau, sealer()))
+    forged = forge(document, payload, key, cert, bureau, sealer())
+    verdict = offline(forged)
     assert not verdict.valid and "决定时间在密钥证书有效期内" in failed(verdict)
+    assert not verification.check_pdf(forged).valid
 
 
 def test_an_item_outside_the_certificates_scope_is_refused(honest):
@@ -170,8 +173,10 @@ def test_an_item_outside_the_certificates_scope_is_refused(honest):
     bureau, key = pki.bureau(), AnyKey()
     cert = key_certificate(bureau, key, ["370303-SHSW-002"], date.today() - timedelta(days=1),
                            date.today() + timedelta(days=30))
-    verdict = offline(forge(document, payload, key, cert, bureau, sealer()))
+    forged = forge(document, payload, key, cert, bureau, sealer())
+    verdict = offline(forged)
     assert not verdict.valid and "事项在密钥证书授权范围内" in failed(verdict)
+    assert not verification.check_pdf(forged).valid
 
 
 def test_a_key_revoked_before_the_decision_is_refused_given_the_crl(honest):
@@ -186,6 +191,7 @@ def test_a_key_revoked_before_the_decision_is_refused_given_the_crl(honest):
     assert not verdict.valid and "签署时密钥未被撤销" in failed(verdict)  # … with it, refused
     foreign_crl = keycerts.revocation_list(attacker_bureau(), 1, []).public_bytes(Encoding.DER)
     assert "签署时密钥未被撤销" in failed(offline(forged, foreign_crl))  # a CRL the bureau did not sign
+    assert not verification.check_pdf(forged).valid
 
 
 def test_a_thousand_random_single_byte_mutations_are_all_rejected(honest):
