@@ -312,6 +312,8 @@ def _not_revoked(crl_der: bytes, issuer: x509.Certificate, key_cert: x509.Certif
     if entry is None:
         return True, f"吊销列表 {crl.last_update_utc.astimezone(BEIJING):%Y-%m-%d %H:%M}"
     revoked = entry.revocation_date_utc.astimezone(BEIJING)
-    if entry.revocation_date_utc <= decided_at:
+    # CRL dates have whole seconds: a revocation in the decision's own second is not "before" it
+    # (and the server refuses any signature completed after a revocation).
+    if entry.revocation_date_utc < decided_at:
         return False, f"已于 {revoked:%Y-%m-%d %H:%M} 撤销"
     return True, f"签署后于 {revoked:%Y-%m-%d %H:%M} 撤销，不影响本决定"

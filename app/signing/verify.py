@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, help="本局根证书（PEM 或 DER），可从核验页面下载")
     parser.add_argument("--crl", type=Path, help="本局吊销列表（可选），用于检查签署时密钥是否已被撤销")
     args = parser.parse_args(argv)
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # its tracebacks on a tampered file: the verdict says it
     limit_resources()
     try:
         pdf = _read(args.pdf, MAX_UPLOAD)
