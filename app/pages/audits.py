@@ -1,5 +1,7 @@
 import reflex as rx
 
+from app.state.auth import AuthState
+
 from app.components.layout import for_role, page
 from app.rules.roles import AUDITOR
 from app.state.audits import AuditsState
@@ -15,7 +17,7 @@ def decision_row(d: dict) -> rx.Component:
     )
 
 
-@rx.page(route="/audits", title="评查 · 独立审批系统", on_load=AuditsState.load)
+@rx.page(route="/audits", title="评查 · 独立审批系统", on_load=[AuthState.page_loaded, AuditsState.load])
 def audits() -> rx.Component:
     return page(
         "已签署的决定",

@@ -1,5 +1,7 @@
 import reflex as rx
 
+from app.state.auth import AuthState
+
 from app.components.layout import field, for_role, page
 from app.rules.roles import ADMIN
 from app.state.calendar import CalendarState
@@ -9,7 +11,7 @@ def entry_row(e: dict) -> rx.Component:
     return rx.table.row(*[rx.table.cell(e[k]) for k in ("day", "kind", "name", "by", "at", "reason")])
 
 
-@rx.page(route="/calendar", title="节假日 · 独立审批系统", on_load=CalendarState.load)
+@rx.page(route="/calendar", title="节假日 · 独立审批系统", on_load=[AuthState.page_loaded, CalendarState.load])
 def calendar() -> rx.Component:
     return page(
         "节假日与调休",

@@ -1,5 +1,7 @@
 import reflex as rx
 
+from app.state.auth import AuthState
+
 from app.components.layout import field, for_role, page, pager, select_box
 from app.rules.roles import ADMIN
 from app.rules.scope import EXCLUSION_FLAGS
@@ -54,7 +56,7 @@ def item_form(state, prefix: str = "", values=None) -> list[rx.Component]:
     ]
 
 
-@rx.page(route="/catalog", title="事项清单 · 独立审批系统", on_load=CatalogState.load)
+@rx.page(route="/catalog", title="事项清单 · 独立审批系统", on_load=[AuthState.page_loaded, CatalogState.load])
 def catalog() -> rx.Component:
     return page(
         "独立审批事项清单",

@@ -1,5 +1,7 @@
 import reflex as rx
 
+from app.state.auth import AuthState
+
 from app.components.layout import for_role, page
 from app.rules.roles import APPROVER
 from app.state.counter import CounterState
@@ -68,7 +70,7 @@ def case_row(c: dict) -> rx.Component:
     )
 
 
-@rx.page(route="/counter", title="审批窗口 · 独立审批系统", on_load=CounterState.load)
+@rx.page(route="/counter", title="审批窗口 · 独立审批系统", on_load=[AuthState.page_loaded, CounterState.load])
 def counter() -> rx.Component:
     return page(
         "审批窗口",

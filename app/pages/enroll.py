@@ -1,10 +1,12 @@
 import reflex as rx
 
+from app.state.auth import AuthState
+
 from app.components.layout import page
 from app.state.enroll import EnrollState
 
 
-@rx.page(route="/enroll", title="注册管理员密钥 · 独立审批系统", on_load=EnrollState.load)
+@rx.page(route="/enroll", title="注册管理员密钥 · 独立审批系统", on_load=[AuthState.page_loaded, EnrollState.load])
 def enroll() -> rx.Component:
     return page(
         "注册首位管理员的安全密钥",

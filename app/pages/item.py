@@ -1,5 +1,7 @@
 import reflex as rx
 
+from app.state.auth import AuthState
+
 from app.components.layout import for_role, page
 from app.pages.catalog import item_form
 from app.rules.roles import ADMIN
@@ -17,20 +19,20 @@ def details() -> rx.Component:
     f = ItemState.fields
     rows = [("事项编码", f["code"]), ("事项名称", f["name"]), ("办件类型", f["item_type"]), ("审批门类", f["category"]),
             ("实施科室", f["department"]), ("设定依据", f["legal_basis"]),
-            ("法定时限", f["statutory_limit_days"] + " 个工作日"), ("承诺时限", f["promised_limit_days"] + " 个工作日"),
+            ("法定时限", f["statutory_display"]), ("承诺时限", f["promised_display"]),
             ("收费", f["fee"]), ("办理形式", f["handling_form"]), ("咨询电话", f["consult_phone"]),
             ("监督投诉电话", f["supervise_phone"])]
     return rx.vstack(
         rx.table.root(rx.table.body(*[rx.table.row(rx.table.row_header_cell(k), rx.table.cell(v)) for k, v in rows]),
                       width="100%"),
         rx.text("受理条件：", weight="bold"), rx.text(f["conditions"], white_space="pre-wrap"),
-        rx.text("申请材料（名称|原件|复印件|必需）：", weight="bold"), rx.text(f["materials"], white_space="pre-wrap"),
+        rx.text("申请材料：", weight="bold"), rx.text(f["materials_display"], white_space="pre-wrap", id="materials"),
         rx.flex(rx.foreach(ItemState.flags, lambda fl: rx.cond(fl["on"] == "1", rx.badge(fl["label"], color_scheme="red"))),
                 gap="2", wrap="wrap"),
         width="100%", id="item-details")
 
 
-@rx.page(route="/item", title="事项 · 独立审批系统", on_load=ItemState.load)
+@rx.page(route="/item", title="事项 · 独立审批系统", on_load=[AuthState.page_loaded, ItemState.load])
 def item() -> rx.Component:
     return page(
         "事项",

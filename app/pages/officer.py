@@ -1,5 +1,7 @@
 import reflex as rx
 
+from app.state.auth import AuthState
+
 from app.components.layout import field, for_role, page, select_box
 from app.rules.roles import ADMIN, ROLE_NAMES
 from app.state.officer import OfficerState
@@ -90,7 +92,7 @@ def profile_form() -> rx.Component:
         width="100%"), on_submit=OfficerState.save_profile, key=OfficerState.profile["name"], width="100%")
 
 
-@rx.page(route="/officer", title="人员 · 独立审批系统", on_load=OfficerState.load)
+@rx.page(route="/officer", title="人员 · 独立审批系统", on_load=[AuthState.page_loaded, OfficerState.load])
 def officer() -> rx.Component:
     p = OfficerState.profile
     return page(

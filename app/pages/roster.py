@@ -1,5 +1,7 @@
 import reflex as rx
 
+from app.state.auth import AuthState
+
 from app.components.layout import field, for_role, page, pager, select_box
 from app.rules.roles import ADMIN, ROLE_NAMES
 from app.state.roster import RosterState
@@ -58,7 +60,7 @@ def policy_section() -> rx.Component:
         width="100%"), width="100%")
 
 
-@rx.page(route="/roster", title="人员与密钥 · 独立审批系统", on_load=RosterState.load)
+@rx.page(route="/roster", title="人员与密钥 · 独立审批系统", on_load=[AuthState.page_loaded, RosterState.load])
 def roster() -> rx.Component:
     return page(
         "人员名册与安全密钥",

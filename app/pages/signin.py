@@ -4,7 +4,7 @@ from app.components.layout import page
 from app.state.auth import AuthState
 
 
-@rx.page(route="/", title="登录 · 独立审批系统")
+@rx.page(route="/", title="登录 · 独立审批系统", on_load=AuthState.page_loaded)
 def signin() -> rx.Component:
     return page(
         "安全密钥登录",

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.db import transaction
-from app.models import Authorization, Case, Category, Decision, Item, SecurityKey
+from app.models import Authorization, Case, Category, Decision, Item, ItemRevision, SecurityKey
 from app.models.base import utcnow
 from app.rules import audit, calendar, clock, inputs, personal_data
 from app.rules.errors import refuse
@@ -91,11 +91,21 @@ def accept_new_case(principal: Principal, item_id: Any, applicant_name: Any, id_
                     deadline_provisional=provisional)
         session.add(case)
         session.flush()
-        case.case_no = f"SL{now:%Y%m%d}{case.id:06d}"
+        case.case_no = f"SL{now.astimezone(clock.BEIJING):%Y%m%d}{case.id:06d}"  # the Beijing date, not UTC
         session.add(case)
         audit.record(session, "case.accepted", f"case:{case.id}", principal.officer_id, case_no=case.case_no,
                      item_code=item.code, item_revision=item.revision, deadline=deadline.isoformat())
         return case
+
+
+def accepted_item(session: Session, case: Case) -> dict:
+    """The item as it stood when the case was accepted (its revision snapshot): review conditions,
+    the decision's wording and legal basis come from it, whatever the catalog says today."""
+    row = session.exec(select(ItemRevision).where(ItemRevision.item_id == case.item_id,
+                                                  ItemRevision.revision == case.item_revision)).first()
+    if row is None:
+        raise refuse("case.revision_missing", "办件受理时的事项版本缺失，请联系工作组")
+    return row.snapshot
 
 
 def own_case(session: Session, principal: Principal, case_id: Any) -> Case:

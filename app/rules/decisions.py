@@ -24,7 +24,7 @@ from app.models import Authorization, Case, Category, Decision, Item, Officer, S
 from app.models.base import utcnow
 from app.rules import audit, certificates, clock, document_numbers, inputs
 from app.rules.canonical import canonical_json
-from app.rules.cases import _int_list, own_case
+from app.rules.cases import _int_list, accepted_item, own_case
 from app.rules.errors import refuse
 from app.rules.key_state import record_use, suspending_clones
 from app.rules.roles import APPROVER, AUDITOR
@@ -79,9 +79,9 @@ def check_signable(session: Session, principal: Principal, case: Case, key: Secu
     return item
 
 
-def _decision_text(item: Item) -> list[str]:
-    return [f"你（单位）提出的{item.name}申请，本机关已依法受理。经审查，申请材料齐全、符合法定形式，"
-            f"符合{item.legal_basis or '相关法律法规'}规定的条件。",
+def _decision_text(item: dict) -> list[str]:
+    return [f"你（单位）提出的{item['name']}申请，本机关已依法受理。经审查，申请材料齐全、符合法定形式，"
+            f"符合{item['legal_basis'] or '相关法律法规'}规定的条件。",
             "根据《中华人民共和国行政许可法》第三十八条第一款的规定，本机关决定准予行政许可。"]
 
 
@@ -114,8 +114,9 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any) -> SigningR
     with transaction() as session:
         case = own_case(session, principal, case_id)
         key = session.get(SecurityKey, principal.key_id)
-        item = check_signable(session, principal, case, key)
-        if met != list(range(len(item.conditions))):
+        check_signable(session, principal, case, key)  # today's catalog decides whether it may be signed …
+        item = accepted_item(session, case)  # … the version accepted decides what it says
+        if met != list(range(len(item["conditions"]))):
             raise refuse("case.conditions_unmet", "审查清单未全部符合，不能作出准予许可决定")
         now = clock.now_beijing().replace(microsecond=0)
         number = document_numbers.reserve(session, settings.doc_number_pattern, now.year, case.id)
@@ -127,11 +128,11 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any) -> SigningR
             "format": PAYLOAD_FORMAT, "organ": settings.organ_name, "title": "准予行政许可决定书",
             "outcome": "approved", "document_number": number, "case_no": case.case_no,
             "accepted_at": case.accepted_at.astimezone(clock.BEIJING).isoformat(),
-            "item": {"code": item.code, "name": item.name, "revision": case.item_revision,
-                     "legal_basis": item.legal_basis},
+            "item": {"code": item["code"], "name": item["name"], "revision": case.item_revision,
+                     "legal_basis": item["legal_basis"]},
             "applicant": {"name": case.applicant_name, "id_type": case.applicant_id_type,
                           "id_number_masked": case.applicant_id_masked},
-            "conditions_met": item.conditions, "decision_text": _decision_text(item), "remedy": _remedy(),
+            "conditions_met": item["conditions"], "decision_text": _decision_text(item), "remedy": _remedy(),
             "approver": {"staff_no": approver.staff_no, "name": approver.name},
             "key": {"credential_id": websafe_encode(key.credential_id), "fingerprint": key_fingerprint(cose_key),
                     "certificate_serial": certificate.serial},

@@ -137,6 +137,13 @@ class AuthState(rx.State):
         return handler(*pending["args"]) if handler else None
 
     @rx.event
+    def page_loaded(self):
+        """First on_load of every page: a reload abandons any ceremony the lost page had open (its
+        callback will never come), so no spinner outlives it; the challenge expires unused."""
+        self.busy, self._bind_pending = False, False
+        self._signin_challenge, self._stepup_challenge, self._pending_action = "", "", {}
+
+    @rx.event
     def clear_messages(self):
         self.error, self.notice = "", ""
 

@@ -48,6 +48,7 @@ class CounterState(AuthState):
     @rx.event
     def load(self):
         self.error = ""
+        self._sign_challenge = ""  # a reload abandons the key prompt the lost page had open
         principal = self._principal(APPROVER)
         if principal is None:
             return self._exit()
@@ -92,11 +93,11 @@ class CounterState(AuthState):
 
     def _show_case(self, case: Case) -> None:
         with transaction() as session:
-            item = session.get(Item, case.item_id)
-        self.case_id, self.case_no, self.case_item = case.id, case.case_no, item.name
-        self.case_deadline = ("当场办结" if item.promised_limit_days == 0 else
+            item = cases.accepted_item(session, case)  # the version the case was accepted under
+        self.case_id, self.case_no, self.case_item = case.id, case.case_no, item["name"]
+        self.case_deadline = ("当场办结" if item["promised_limit_days"] == 0 else
                               f"{case.deadline:%Y-%m-%d}{'（暂定，待录入该年节假日）' if case.deadline_provisional else ''}")
-        self.conditions = list(item.conditions)
+        self.conditions = list(item["conditions"])
         self.decision_id, self.document_number = 0, ""
 
     @rx.event
@@ -117,6 +118,8 @@ class CounterState(AuthState):
     @rx.event(background=True)
     async def start_signing(self, form_data: dict):
         async with self:
+            if self.busy or self._sign_challenge:  # a second click while the key prompt is open
+                return
             self.error, self.notice = "", ""
             principal = self._principal(APPROVER)
             exit_event = self._exit() if principal is None else None

@@ -13,7 +13,8 @@ from app.rules.errors import Refused
 from app.rules.flowchart import flowchart_svg
 from app.rules.roles import ADMIN
 from app.rules.scope import EXCLUSION_FLAGS
-from app.signing.notice import notice_html
+from app.rules.catalog import material_text
+from app.signing.notice import limit_text, notice_html
 from app.signing.renderer import render_pdf_async
 from app.state.auth import AuthState, to_int
 from app.state.catalog import form_fields
@@ -52,6 +53,11 @@ class ItemState(AuthState):
             "handling_form": snapshot.get("handling_form", ""), "consult_phone": snapshot.get("consult_phone", ""),
             "supervise_phone": snapshot.get("supervise_phone", ""),
             **{flag: "1" if snapshot.get(flag) else "" for flag in EXCLUSION_FLAGS},
+            # As officers read them (the pipe format above is only for the edit form):
+            "statutory_display": limit_text(snapshot["statutory_limit_days"]),
+            "promised_display": limit_text(snapshot["promised_limit_days"]),
+            "materials_display": "\n".join(f"{i}. {m['name']}（{material_text(m)}，{'必需' if m['required'] else '可选'}）"
+                                           for i, m in enumerate(snapshot["materials"], 1)),
         }
         self.flags = [{"flag": flag, "label": label, "on": "1" if snapshot.get(flag) else ""}
                       for flag, label in EXCLUSION_FLAGS.items()]

@@ -58,3 +58,12 @@ def review_and_sign(page) -> None:
     for box in page.locator("input[name^=condition-]").all():
         box.check()
     page.click("#sign")
+
+
+def approver_at_counter(kb) -> None:
+    """A001 enrolled, S001's key registered by A001, S001 signed in at the counter."""
+    enroll_first_admin(kb.page, kb.origin)
+    sign_in(kb.page, kb.origin, "A001", "/roster")
+    register_key_for(kb.page, "S001")
+    sign_out(kb.page)
+    sign_in(kb.page, kb.origin, "S001", "/counter")

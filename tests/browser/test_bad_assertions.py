@@ -17,7 +17,7 @@ from app.db import transaction
 from app.models import AuditEvent, SecurityKey
 from app.state.counter import CounterState
 from tests.browser.hostile import send_events
-from tests.browser.steps import accept_case, enroll_first_admin, register_key_for, review_and_sign, sign_in, sign_out
+from tests.browser.steps import accept_case, approver_at_counter, review_and_sign, sign_in
 from tests.flows import business_snapshot
 
 pytestmark = pytest.mark.browser
@@ -27,12 +27,7 @@ COUNTER = CounterState.get_full_name()
 @pytest.fixture(scope="module")
 def approver_page(key_browser):
     """A001 enrolled, S001's key registered, S001 signed in at the counter."""
-    page, origin = key_browser.page, key_browser.origin
-    enroll_first_admin(page, origin)
-    sign_in(page, origin, "A001", "/roster")
-    register_key_for(page, "S001")
-    sign_out(page)
-    sign_in(page, origin, "S001", "/counter")
+    approver_at_counter(key_browser)
     return key_browser
 
 

@@ -194,6 +194,7 @@ def test_a_key_revoked_before_the_decision_is_refused_given_the_crl(honest):
     assert not verification.check_pdf(forged).valid
 
 
+@pytest.mark.file_only
 def test_a_thousand_random_single_byte_mutations_are_all_rejected(honest):
     pdf = honest[0]
     rng = random.Random(8)

@@ -79,3 +79,12 @@ def test_wrong_role_is_refused_by_every_rule(approver):
         decisions.all_decisions(principal)
     with pytest.raises(Refused):
         cases.offered_items(admin)
+
+
+def test_case_number_takes_the_beijing_date(approver, monkeypatch):
+    """Accepted at 00:38 Beijing time on 11-28 (16:38 UTC on 11-27): numbered SL20261128…"""
+    from datetime import datetime, timezone
+
+    monkeypatch.setattr(cases, "utcnow", lambda: datetime(2026, 11, 27, 16, 38, tzinfo=timezone.utc))
+    principal, _, _ = approver
+    assert flows.accept_case(principal).case_no.startswith("SL20261128")

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import func, select
 
 from app.db import transaction
-from app.models import AuditEvent, Case, Decision, SecurityKey
+from app.models import AuditEvent, Case, Decision, Item, SecurityKey
 from app.rules import audit, decisions
 from app.rules.errors import Refused
 from app.signing import pki
@@ -136,3 +136,23 @@ def test_payload_is_canonical_json(people):
     decision = flows.sign_case(approver, key, flows.accept_case(approver))
     parsed = json.loads(decision.payload)
     assert decision.payload == json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_the_decision_uses_the_item_revision_accepted_not_todays(people):
+    """Issue 9: the review checklist, wording and legal basis come from the revision in force at
+    acceptance; a later catalog edit changes neither an open case's checklist nor its decision."""
+    from app.rules import catalog
+
+    (admin, _), approver, key = people
+    case = flows.accept_case(approver)
+    accepted_conditions = flows.conditions(case)
+    with transaction() as s:
+        item = s.get(Item, case.item_id)
+        old_basis, old_conditions = item.legal_basis, list(item.conditions)
+    catalog.update_item(admin, case.item_id, {"legal_basis": "《新的条例》第一条",
+                                              "conditions": "\n".join(old_conditions + ["新增的条件"])}, "修订")
+    request = decisions.prepare(approver, case.id, accepted_conditions)
+    decision = decisions.complete(approver, request.challenge_id, key.get(request.options_json))
+    payload = json.loads(decision.payload)
+    assert payload["item"]["legal_basis"] == old_basis and payload["conditions_met"] == old_conditions
+    assert payload["item"]["revision"] == case.item_revision

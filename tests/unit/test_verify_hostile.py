@@ -171,6 +171,7 @@ def test_hostile_pdfs_are_refused_in_the_sandbox_without_growing_the_worker(hone
     assert result.record is not None
 
 
+@pytest.mark.file_only
 def test_sandbox_limits_time_memory_crashes_and_slots(honest, monkeypatch):
     python = sys.executable
     setup = "from app.signing.sandbox import limit_resources; limit_resources(); "
@@ -423,6 +424,7 @@ class Mutator:
                                 '{"a":1}'.encode("utf-16"), self.rng.randbytes(self.rng.randrange(1, 400))])
 
 
+@pytest.mark.file_only
 def test_fuzzed_evidence_is_never_valid_and_never_crashes(honest):
     raw = evidence.read_evidence(honest)
     length = json.loads(json.loads(raw)["payload"])["document"]["length"]

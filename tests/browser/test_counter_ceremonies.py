@@ -1,0 +1,91 @@
+"""Issue 9, as an officer meets it: reloading the page while the key prompt is open, and
+double-clicking 签署, leave nothing stuck and nothing wrong."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from app.db import transaction
+from app.models import Decision, DocumentNumber
+from tests.browser.steps import accept_case, approver_at_counter, sign_in, sign_out
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def approver(key_browser):
+    approver_at_counter(key_browser)
+    return key_browser
+
+
+def _presence(kb, on: bool) -> None:
+    """Off: the key waits for a touch that never comes (the prompt stays open)."""
+    kb.cdp.send("WebAuthn.setAutomaticPresenceSimulation", {"authenticatorId": kb.authenticator, "enabled": on})
+
+
+def _tick_all(page) -> None:
+    for box in page.locator("input[name^=condition-]").all():
+        box.check()
+
+
+def _decisions() -> int:
+    with transaction() as s:
+        return s.exec(select(func.count()).select_from(Decision)).one()
+
+
+def test_reloading_while_the_key_prompt_is_open_leaves_nothing_stuck(approver):
+    kb = approver
+    page = kb.page
+    page.goto(kb.origin + "/counter")
+    accept_case(page)
+    _tick_all(page)
+    _presence(kb, False)
+    try:
+        page.click("#sign")
+        page.wait_for_selector("#notice:has-text('请触碰安全密钥')")
+        page.reload()
+        page.wait_for_selector("#sign:not([disabled])")  # no spinner left over from the lost page
+    finally:
+        _presence(kb, True)
+    with transaction() as s:
+        reserved = s.exec(select(DocumentNumber).order_by(DocumentNumber.id.desc())).first()
+    _tick_all(page)
+    page.click("#sign")
+    page.wait_for_selector("#signed-number", timeout=60000)
+    with transaction() as s:  # the retry used the number reserved for this case: no gap
+        decision = s.exec(select(Decision).order_by(Decision.id.desc())).first()
+    assert decision.document_number == reserved.number
+
+
+def test_a_double_click_on_sign_asks_the_key_once_and_keeps_the_success(approver):
+    kb = approver
+    page = kb.page
+    page.goto(kb.origin + "/counter")
+    accept_case(page)
+    _tick_all(page)
+    asserted: list = []
+    kb.cdp.on("WebAuthn.credentialAsserted", lambda event: asserted.append(event))
+    before = _decisions()
+    page.dblclick("#sign")
+    page.wait_for_selector("#signed-number", timeout=60000)
+    page.wait_for_timeout(1500)  # a second prompt, had there been one, would have answered by now
+    assert len(asserted) == 1 and _decisions() == before + 1
+    assert page.locator("#error").count() == 0
+    assert "已签署" in page.locator("#notice").inner_text()
+
+
+def test_the_sign_in_button_works_after_a_reload_mid_prompt(approver):
+    kb = approver
+    page = kb.page
+    sign_out(page)
+    _presence(kb, False)
+    try:
+        page.fill("#staff-no", "S001")
+        page.click("#sign-in")
+        page.wait_for_selector("#sign-in[disabled]")
+        page.reload()
+        page.wait_for_selector("#sign-in:not([disabled])")
+    finally:
+        _presence(kb, True)
+    sign_in(page, kb.origin, "S001", "/counter")
