@@ -15,7 +15,7 @@ def messages() -> rx.Component:
         rx.cond(AuthState.error != "",
                 rx.callout(AuthState.error, icon="triangle_alert", color_scheme="red", id="error", width="100%")),
         rx.cond(AuthState.notice != "",
-                rx.callout(AuthState.notice, icon="info", color_scheme="blue", id="notice", width="100%")),
+                rx.callout(AuthState.notice, icon="circle_check", color_scheme="green", id="notice", width="100%")),
     )
 
 

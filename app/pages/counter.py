@@ -7,8 +7,14 @@ from app.rules.roles import APPROVER
 from app.state.counter import CounterState
 
 
-def labelled(label: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="2", weight="bold"), control, spacing="1", width="100%")
+def field_error(field: str) -> rx.Component:
+    return rx.cond(CounterState.field_errors.contains(field),
+                   rx.text(CounterState.field_errors[field], color="red", size="2", id=f"error-{field}"))
+
+
+def labelled(label: str, control: rx.Component, field: str = "", for_id: str = "") -> rx.Component:
+    return rx.vstack(rx.el.label(label, html_for=for_id or None, style={"font-weight": "bold", "font-size": "14px"}),
+                     control, field_error(field) if field else rx.fragment(), spacing="1", width="100%")
 
 
 def checkbox(name, text) -> rx.Component:
@@ -23,22 +29,24 @@ def new_case_form() -> rx.Component:
                  rx.el.select(rx.el.option("请选择事项", value=""),
                               rx.foreach(CounterState.items, lambda i: rx.el.option(i["label"], value=i["id"])),
                               value=CounterState.selected_item, on_change=CounterState.select_item,
-                              id="item", style={"width": "100%", "padding": "6px"})),
+                              id="item", style={"width": "100%", "padding": "6px"}), "item", "item"),
         rx.form(rx.vstack(
-            labelled("申请人", rx.input(name="applicant_name", id="applicant-name", max_length=200)),
+            labelled("申请人", rx.input(name="applicant_name", id="applicant-name", max_length=200),
+                     "applicant_name", "applicant-name"),
             rx.hstack(
                 labelled("证件类型", rx.el.select(rx.foreach(CounterState.id_types, lambda t: rx.el.option(t, value=t)),
-                                                name="id_type", id="id-type", style={"padding": "6px"})),
-                labelled("证件号码", rx.input(name="id_number", id="id-number", max_length=40)),
+                                                name="id_type", id="id-type", style={"padding": "6px"}),
+                         "id_type", "id-type"),
+                labelled("证件号码", rx.input(name="id_number", id="id-number", max_length=40), "id_number", "id-number"),
                 width="100%"),
             labelled("收取材料", rx.box(rx.foreach(
                 CounterState.materials,
                 lambda m, i: checkbox("material-" + i.to_string(), m["name"] + "（" + m["form"] + "，" + m["required"] + "）")),
-                id="materials")),
-            checkbox("no_conflict", "本人声明：与本申请无利害关系，无需回避"),
+                id="materials"), "materials"),
+            checkbox("no_conflict", "本人声明：与本申请无利害关系，无需回避"), field_error("no_conflict"),
             rx.button("材料齐全，受理", type="submit", id="accept"),
             spacing="3", width="100%"),
-            on_submit=CounterState.accept, reset_on_submit=True, width="100%"),
+            on_submit=CounterState.accept, reset_on_submit=False, id="new-case-form", width="100%"),
         spacing="3", width="100%"), width="100%")
 
 
@@ -59,10 +67,11 @@ def current_case() -> rx.Component:
 
 
 def case_row(c: dict) -> rx.Component:
+    keep = {"white_space": "nowrap"}  # 文号, numbers, dates and status never wrap
     return rx.table.row(
-        rx.table.cell(c["case_no"]), rx.table.cell(c["item"]), rx.table.cell(c["applicant"]),
-        rx.table.cell(c["id_masked"]), rx.table.cell(c["state"]), rx.table.cell(c["deadline"]),
-        rx.table.cell(c["document_number"]),
+        rx.table.cell(c["case_no"], **keep), rx.table.cell(c["item"]), rx.table.cell(c["applicant"]),
+        rx.table.cell(c["id_masked"], **keep), rx.table.cell(c["state"], **keep), rx.table.cell(c["deadline"], **keep),
+        rx.table.cell(c["document_number"], **keep),
         rx.table.cell(rx.hstack(
             rx.button("打开", size="1", variant="soft", on_click=CounterState.open_case(c["id"])),
             rx.cond(c["decision_id"] != "",

@@ -115,7 +115,11 @@ def read_evidence(pdf: bytes) -> bytes:
     if sum(len(xrefs.get_xref_data(r).explicit_refs_in_revision) for r in range(xrefs.total_revisions)) > MAX_OBJECTS:
         raise refuse("verify.too_many_objects", f"文件对象过多（超过 {MAX_OBJECTS} 个），不是本系统出具的决定书")
     # Only the flat name array attach_evidence writes; no name-tree /Kids to walk.
-    names = _typed(_typed(_typed(reader.root, generic.DictionaryObject)["/Names"], generic.DictionaryObject)
+    if reader.xrefs.total_revisions < 2:
+        raise refuse(*NO_EVIDENCE)
+    # The evidence as revision 2 added it: whatever a later update did, this is the entry that counts.
+    root = reader.get_historical_root(1)
+    names = _typed(_typed(_typed(root, generic.DictionaryObject)["/Names"], generic.DictionaryObject)
                    ["/EmbeddedFiles"], generic.DictionaryObject)
     array = _typed(names["/Names"], generic.ArrayObject)
     if len(array) > 2 * MAX_EMBEDDED_NAMES:

@@ -127,5 +127,13 @@ def revocation_list(bureau: Bureau, number: int, revoked: list[tuple[int, dateti
     return builder.sign(bureau.key, hashes.SHA256())
 
 
+SCOPE_FIELDS = {"authorization_id", "categories", "items", "scope_digest", "credential_id"}
+
+
 def scope_of(certificate: x509.Certificate) -> dict:
-    return json.loads(decode_scope(certificate.extensions.get_extension_for_oid(SCOPE_OID).value.value))
+    """The scope extension's JSON: canonical, exactly its fields (ValueError otherwise)."""
+    text = decode_scope(certificate.extensions.get_extension_for_oid(SCOPE_OID).value.value)
+    scope = json.loads(text)
+    if not isinstance(scope, dict) or set(scope) != SCOPE_FIELDS or canonical_json(scope).decode() != text:
+        raise ValueError("scope extension")
+    return scope

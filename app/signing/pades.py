@@ -36,9 +36,10 @@ class PadesSealer:
                                            serialization.NoEncryption())
         cert = asn1_x509.Certificate.load(bureau.certificate_der)
         root = asn1_x509.Certificate.load(bureau.root.public_bytes(serialization.Encoding.DER))
-        # Parsed once: pyHanko would otherwise re-load the key for every signature.
+        # Parsed once: pyHanko would otherwise re-load the key for every signature. The CMS then
+        # carries exactly the signer's certificate and the root (docs/evidence.md §1).
         self._signer = signers.SimpleSigner(signing_cert=cert, signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-                                            cert_registry=SimpleCertificateStore.from_certs([cert, root]))
+                                            cert_registry=SimpleCertificateStore.from_certs([root]))
         self._timestamper = timestamps.HTTPTimeStamper(tsa_url, timeout=10) if tsa_url else None
 
     def seal(self, pdf: bytes, reason: str) -> bytes:

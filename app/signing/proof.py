@@ -52,8 +52,14 @@ class Verdict:
 
     @property
     def valid(self) -> bool:
-        """v2: every check passed against a root. v1 (no seal, no certificate): integrity only."""
-        return (self.version == 1 or self.chain_checked) and all(c.ok for c in self.checks)
+        """Every check passed against a root. Never for v1 (no seal, no certificate): a v1 file
+        proves only that some key signed it, so only the bureau's records can vouch for it."""
+        return self.version == 2 and self.chain_checked and all(c.ok for c in self.checks)
+
+    @property
+    def intact(self) -> bool:
+        """Every check that was made passed (for v1: its integrity checks)."""
+        return all(c.ok for c in self.checks)
 
     def to_json(self) -> dict:
         return {"version": self.version, "checks": [[c.name, c.ok, c.detail] for c in self.checks],
@@ -115,8 +121,8 @@ def verify(pdf: bytes, root_der: Optional[bytes] = None, crl_der: Optional[bytes
     if evidence["format"] == ev.EVIDENCE_FORMAT_V1:
         checks = ev.verify_evidence(pdf, evidence)
         return Verdict(1, checks, evidence["payload"], False,
-                       notes=["v1 决定书（2026 年 11 月前出具）：只能证明文件与密钥签名的完整性，"
-                              "不含本局签章与密钥证书，签署人身份与授权须联机核验"])
+                       notes=["v1 格式（早期决定书）：不含本局签章与密钥证书，离线只能确认某个密钥签署了这些内容，"
+                              "不能证明签署人身份、授权与文件未被改动；请到核验页面上传，由本局记录核对"])
     check = _Checks()
     ev.verify_assertion(pdf, evidence, payload, check)
     roots = [x509.load_der_x509_certificate(root_der)] if root_der else []
@@ -144,7 +150,8 @@ def _seal(pdf: bytes, payload: dict, roots: list, decided_at: Optional[datetime]
         return
     seal = signatures[0]
     check("签章为认证签名且禁止修改（DocMDP P=1）", seal.docmdp_level == MDPPerm.NO_CHANGES)
-    check("签章覆盖证据所在修订版", seal.signed_revision == 2, f"修订版 {seal.signed_revision + 1}")
+    check("签章覆盖证据所在修订版，其后没有修订版",
+          seal.signed_revision == 2 and reader.xrefs.total_revisions == 3, f"共 {reader.xrefs.total_revisions} 个修订版")
     check.guard("签章数据格式规范（无多余内容）",
                 lambda: check("签章数据格式规范（无多余内容）", *_canonical_contents(pdf, seal, roots)))
     context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(r.public_bytes(Encoding.DER)) for r in roots],
@@ -161,11 +168,12 @@ def _seal(pdf: bytes, payload: dict, roots: list, decided_at: Optional[datetime]
     stamp = status.timestamp_validity
     if stamp is not None:  # B-T: an RFC 3161 token over the seal (its TSA is not under our root)
         check("签章时间戳（RFC 3161）完整有效", stamp.intact and stamp.valid, stamp.timestamp.isoformat())
-    reported = seal.self_reported_timestamp
+    reported = seal.self_reported_timestamp  # the signature dictionary's /M, inside the byte range
     if decided_at is not None and reported is not None:
         check("签章时间与决定时间相符", -timedelta(minutes=1) <= reported - decided_at <= MAX_SEAL_DELAY,
               f"{reported.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}（北京时间）")
-    check.guard("证据修订版仅含签署证据", lambda: check("证据修订版仅含签署证据", *_evidence_revision_only(reader, payload)))
+    check.guard("证据修订版仅含签署证据",
+                lambda: check("证据修订版仅含签署证据", *_evidence_revision_only(pdf, reader, payload)))
 
 
 _HEX = re.compile(rb"<([0-9A-F]*)>")
@@ -186,11 +194,24 @@ def _canonical_contents(pdf: bytes, seal, roots: list) -> tuple[bool, str]:
     used = _der_length(contents)
     if used is None or contents[used:].strip(b"\x00"):
         return False, "签名数据后有多余内容"
-    allowed = {seal.signer_cert.dump(), *(r.public_bytes(Encoding.DER) for r in roots)}
-    embedded = [c.chosen.dump() for c in seal.signed_data["certificates"]]
-    if not all(c in allowed for c in embedded):
-        return False, "签名中嵌入了多余或被改动的证书"
+    signed_data, signer = seal.signed_data, seal.signer_cert
+    embedded = [c.chosen for c in signed_data["certificates"]]
+    issuers = [c for c in embedded if c.dump() != signer.dump()]
+    if (len(embedded) != 2 or len(issuers) != 1 or issuers[0].subject != issuers[0].issuer
+            or issuers[0].subject != signer.issuer
+            or (roots and issuers[0].dump() != roots[0].public_bytes(Encoding.DER))):
+        return False, "签名中的证书不是恰好“签章证书＋根证书”"
+    if signed_data["crls"].native is not None:
+        return False, "签名中附加了吊销列表"
+    unsigned = signer_info_unsigned(seal)
+    if not set(unsigned) <= {"signature_time_stamp_token"}:
+        return False, "签名中附加了时间戳以外的未签名属性"
     return True, ""
+
+
+def signer_info_unsigned(seal) -> list[str]:
+    attrs = seal.signer_info["unsigned_attrs"]
+    return [] if attrs.native is None else [a["type"].native for a in attrs]
 
 
 def _der_length(data: bytes) -> int | None:
@@ -217,13 +238,14 @@ _EVIDENCE_TYPES = {"/EmbeddedFile", "/Filespec"}
 _CATALOG_ADDITIONS = {"/Names", "/AF", "/Version", "/Metadata"}
 
 
-def _evidence_revision_only(reader: PdfFileReader, payload: dict) -> tuple[bool, str]:
+def _evidence_revision_only(pdf: bytes, reader: PdfFileReader, payload: dict) -> tuple[bool, str]:
     """Revision 1 ends within the hashed document; revision 2 adds to the catalog only /Names, /AF,
     /Version and /Metadata, changes no object of revision 1 but the catalog, and adds only the
     evidence file, its filespec, name dictionaries, the /AF array and an XMP metadata stream."""
-    xrefs = reader.xrefs
-    if xrefs.total_revisions < 3 or xrefs.get_startxref_for_revision(0) >= payload["document"]["length"]:
-        return False, "修订版结构不符"
+    xrefs, length = reader.xrefs, payload["document"]["length"]
+    if (xrefs.total_revisions < 3 or not pdf[:length].rstrip().endswith(b"%%EOF")
+            or not xrefs.get_startxref_for_revision(0) < length <= xrefs.get_startxref_for_revision(1)):
+        return False, "修订版结构不符：第 1 版应恰好是决定书正文"
     before = {ref for ref in xrefs.get_xref_data(0).explicit_refs_in_revision}
     root_ref = reader.trailer.raw_get("/Root")
     old_root = reader.get_historical_root(0)
@@ -234,6 +256,7 @@ def _evidence_revision_only(reader: PdfFileReader, payload: dict) -> tuple[bool,
         if old_root.raw_get(key) != new_root.raw_get(key):
             return False, f"目录对象 {key} 被改动"
     resolver = reader.get_historical_resolver(1)
+    added: dict = {}
     info_ref = reader.trailer.raw_get("/Info") if "/Info" in reader.trailer else None
     for idnum, generation in xrefs.get_xref_data(1).explicit_refs_in_revision:
         if (idnum, generation) == (root_ref.idnum, root_ref.generation):
@@ -250,14 +273,18 @@ def _evidence_revision_only(reader: PdfFileReader, payload: dict) -> tuple[bool,
         if isinstance(obj, generic.StreamObject):
             if obj.get("/Type") not in ("/EmbeddedFile", "/Metadata", "/XRef"):
                 return False, f"新增了不允许的流对象 {idnum}"
+            added[obj.get("/Type")] = added.get(obj.get("/Type"), 0) + 1
         elif isinstance(obj, generic.DictionaryObject):
             kind = obj.get("/Type")
             if kind is not None and kind not in _EVIDENCE_TYPES:
                 return False, f"新增了不允许的对象 {idnum}（{kind}）"
-            if kind is None and not set(obj.keys()) <= {"/Names", "/EmbeddedFiles", "/Kids", "/Limits"}:
+            if kind is None and not set(obj.keys()) <= {"/Names", "/EmbeddedFiles"}:
                 return False, f"新增了不允许的对象 {idnum}"
+            added[kind] = added.get(kind, 0) + 1
         elif not isinstance(obj, generic.ArrayObject):
             return False, f"新增了不允许的对象 {idnum}"
+    if added.get("/EmbeddedFile") != 1 or added.get("/Filespec") != 1 or added.get("/Metadata", 0) > 1:
+        return False, "证据修订版应恰好添加一个嵌入文件"
     return True, ""
 
 
@@ -292,6 +319,8 @@ def _key_certificate(evidence: dict, payload: dict, roots: list, decided_at: Opt
                   cert.not_valid_before_utc <= decided_at <= cert.not_valid_after_utc,
                   f"{cert.not_valid_before_utc.astimezone(BEIJING):%Y-%m-%d} 至 "
                   f"{cert.not_valid_after_utc.astimezone(BEIJING):%Y-%m-%d}（北京时间）")
+    leaf = check.guard("密钥证书不是 CA", lambda: key_cert.extensions.get_extension_for_class(x509.BasicConstraints).value)
+    check("密钥证书不是 CA", leaf is not None and not leaf.ca)
     scope = check.guard("事项在密钥证书授权范围内", lambda: scope_of(key_cert))
     if scope is not None:
         check("事项在密钥证书授权范围内", isinstance(scope.get("items"), list)
@@ -309,8 +338,11 @@ def _not_revoked(crl_der: bytes, issuer: x509.Certificate, key_cert: x509.Certif
     if crl.issuer != issuer.subject or not crl.is_signature_valid(issuer.public_key()):
         return False, "吊销列表不是该签章证书签发的"
     entry = crl.get_revoked_certificate_by_serial_number(key_cert.serial_number)
+    issued = crl.last_update_utc.astimezone(BEIJING)
+    if entry is None and crl.last_update_utc < decided_at:
+        return False, f"吊销列表发布于 {issued:%Y-%m-%d %H:%M}，早于决定时间，不能证明签署时未被撤销"
     if entry is None:
-        return True, f"吊销列表 {crl.last_update_utc.astimezone(BEIJING):%Y-%m-%d %H:%M}"
+        return True, f"吊销列表 {issued:%Y-%m-%d %H:%M}"
     revoked = entry.revocation_date_utc.astimezone(BEIJING)
     # CRL dates have whole seconds: a revocation in the decision's own second is not "before" it
     # (and the server refuses any signature completed after a revocation).

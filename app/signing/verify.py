@@ -16,6 +16,8 @@ import logging
 import sys
 from pathlib import Path
 
+from cryptography import x509
+
 from app.rules.errors import Refused
 from app.signing.evidence import MAX_UPLOAD
 from app.signing.proof import Verdict, check_file, der_certificate, der_crl
@@ -27,9 +29,9 @@ EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 def report(verdict: Verdict) -> int:
     """Print the verdict first, then each check; return the exit code."""
     payload = json.loads(verdict.payload)  # strictly checked already
-    if verdict.valid and verdict.version == 1:
-        print(f"有效（v1 格式，仅证明完整性）：{payload['document_number']} 未被改动，文件内所载审批人"
-              f" {payload['approver']['name']} 的密钥签名有效；签署人身份与授权请联机核验")
+    if verdict.version == 1:
+        print(f"未能完整核验（v1 格式）：{payload['document_number']}" if verdict.intact
+              else "无效：至少一项检查未通过")
     elif verdict.valid:
         print(f"有效：{payload['document_number']}（{payload['title']}）由 {verdict.approver['name']}"
               f"（工号 {verdict.approver['staff_no']}）于 {payload['decided_at']} 以其安全密钥签署，"
@@ -76,11 +78,17 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"无法核验：无法读取文件（{exc.strerror}）")
         return EXIT_UNREADABLE
-    try:
-        return verify_pdf(pdf, root, crl)
-    except ValueError as exc:  # an unreadable root or CRL file
+    try:  # an unreadable root or CRL file: nothing to verify against
+        root = der_certificate(root) if root else None
+        crl = der_crl(crl) if crl else None
+        if crl is not None:
+            x509.load_der_x509_crl(crl)
+        if root is not None:
+            x509.load_der_x509_certificate(root)
+    except ValueError as exc:
         print(f"无法核验：根证书或吊销列表无法读取（{exc}）")
         return EXIT_UNREADABLE
+    return verify_pdf(pdf, root, crl)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,11 @@ from app.state.auth import AuthState, to_int
 from app.state.webauthn_js import browser_error, get_script
 
 STATE_NAMES = {"accepted": "已受理", "decided": "已办结", "draft": "草稿"}
+# Which field a refusal at acceptance is about, so the page can show it there.
+FIELD_OF_REFUSAL = {"applicant.name": "applicant_name", "applicant.id_type": "id_type",
+                    "applicant.id_missing": "id_number", "applicant.id_invalid": "id_number",
+                    "case.materials_missing": "materials", "case.conflict_not_declared": "no_conflict",
+                    "item.none": "item"}
 
 
 
@@ -34,6 +39,7 @@ class CounterState(AuthState):
     decision_id: int = 0
     document_number: str = ""
     my_cases: list[dict[str, str]] = []
+    field_errors: dict[str, str] = {}
 
     def _reload(self, principal) -> None:
         self.items = [{"id": str(i.id), "label": f"{i.name}（{i.code}）",
@@ -85,11 +91,14 @@ class CounterState(AuthState):
                                          form.get("id_type"), form.get("id_number"), received,
                                          bool(form.get("no_conflict")))
         except Refused as exc:
+            # The form keeps what the officer typed; the reason shows beside its field too.
+            self.field_errors = {FIELD_OF_REFUSAL[exc.code]: exc.message} if exc.code in FIELD_OF_REFUSAL else {}
             return self._refused(exc)
         self._show_case(case)
-        self.selected_item, self.materials = "", []
+        self.selected_item, self.materials, self.field_errors = "", [], {}
         self.notice = f"已受理，受理编号 {case.case_no}"
         self._reload(principal)
+        return rx.call_script("document.getElementById('new-case-form').reset()")
 
     def _show_case(self, case: Case) -> None:
         with transaction() as session:

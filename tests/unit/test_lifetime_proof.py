@@ -211,7 +211,7 @@ def test_a_thousand_random_single_byte_mutations_are_all_rejected(honest):
     assert accepted == []
 
 
-def test_a_v1_decision_still_verifies_as_v1_integrity_only(honest):
+def test_a_v1_decision_verifies_as_v1_integrity_only_and_is_never_valid_offline(honest):
     """Decisions signed before format v2 carry no seal and no certificate: they verify as v1 and say so."""
     _, payload, document = honest
     key = AnyKey()
@@ -235,9 +235,12 @@ def test_a_v1_decision_still_verifies_as_v1_integrity_only(honest):
         "approver": payload["approver"], "signed_at": "2026-11-01T00:00:00+00:00"}, ensure_ascii=False).encode()
     v1 = evidence.attach_evidence(document, raw)
     verdict = offline(v1)
-    assert verdict.version == 1 and verdict.valid and verdict.approver is None, failed(verdict)
+    # Its integrity checks pass, and it says so; but anyone's key can make a v1 file (this one was
+    # made here with a key of our own), so offline it is never "valid": only the records vouch for it.
+    assert verdict.version == 1 and verdict.intact and not verdict.valid and verdict.approver is None
     assert "v1" in verdict.notes[0]
-    assert verify.verify_pdf(v1, root_der()) == verify.EXIT_VALID
+    assert verify.verify_pdf(v1, root_der()) == verify.EXIT_INVALID
+    assert not verification.check_pdf(v1).valid  # no such decision in the bureau's records
 
 
 # --- B-T: an RFC 3161 timestamp from a TSA (here one the test serves on localhost) ---------------
@@ -300,3 +303,51 @@ def test_with_a_tsa_the_seal_is_pades_b_t_and_verifies(honest, monkeypatch):
     verdict = offline(stamped)
     assert verdict.valid, failed(verdict)
     assert any(c.name == "签章时间戳（RFC 3161）完整有效" and c.ok for c in verdict.checks)
+
+
+def _rewrite_cms(pdf: bytes, change) -> bytes:
+    """Re-encode the seal's CMS object after `change(signed_data)`, in place, same gap length."""
+    import re
+
+    from asn1crypto import cms
+
+    byte_range = [int(v) for v in re.search(rb"/ByteRange\s*\[([^\]]*)\]", pdf).group(1).split()]
+    gap = pdf[byte_range[1] + 1:byte_range[2] - 1]
+    info = cms.ContentInfo.load(bytes.fromhex(gap.decode()).rstrip(b"\x00") or b"\x00")
+    change(info["content"])
+    raw = cms.ContentInfo({"content_type": "signed_data", "content": info["content"]}).dump(force=True)
+    hexed = raw.hex().upper().encode()
+    assert len(hexed) <= len(gap)
+    return pdf[:byte_range[1] + 1] + hexed + b"0" * (len(gap) - len(hexed)) + pdf[byte_range[2] - 1:]
+
+
+def _is_root(choice) -> bool:
+    return choice.chosen.subject == choice.chosen.issuer
+
+
+def _drop_root(signed_data):
+    signed_data["certificates"] = [c for c in signed_data["certificates"] if not _is_root(c)]
+
+
+def _add_text(signed_data):
+    from asn1crypto import cms, core
+
+    signer = signed_data["signer_infos"][0]
+    signer["unsigned_attrs"] = cms.CMSAttributes([cms.CMSAttribute({
+        "type": "1.2.3.4", "values": [core.UTF8String("不予许可 — inserted after signing")]})])
+
+
+def _duplicate_signer(signed_data):
+    signed_data["certificates"] = list(signed_data["certificates"]) + [
+        c for c in signed_data["certificates"] if not _is_root(c)]
+
+
+@pytest.mark.parametrize("change", [_drop_root, _add_text, _duplicate_signer],
+                         ids=["root_removed", "unsigned_text_added", "signer_duplicated"])
+def test_bytes_outside_the_signature_cannot_change(honest, change):
+    """The CMS's certificate set and unsigned attributes are not covered by the signature: the
+    verifier demands exactly what the bureau writes there (found by an independent verifier)."""
+    changed = _rewrite_cms(honest[0], change)
+    assert changed != honest[0]
+    verdict = offline(changed)
+    assert not verdict.valid and "签章数据格式规范（无多余内容）" in failed(verdict), failed(verdict)

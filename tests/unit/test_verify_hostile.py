@@ -87,13 +87,26 @@ def stream(data: bytes, entries: bytes = b"/Filter /FlateDecode") -> bytes:
     return b"<< /Length %d %s >>\nstream\n" % (len(data), entries) + data + b"\nendstream"
 
 
+def second_revision(pdf: bytes) -> bytes:
+    """One more revision writing the catalog (object 1) again: the evidence is read from a file's
+    second revision, as attach_evidence makes it."""
+    prev = int(pdf.rsplit(b"startxref", 1)[1].split()[0])
+    size = int(re.search(rb"/Size (\d+)", pdf).group(1))
+    catalog = pdf[pdf.index(b"1 0 obj\n") + 8:pdf.index(b"\nendobj", pdf.index(b"1 0 obj\n"))]
+    offset = len(pdf)
+    update = b"1 0 obj\n" + catalog + b"\nendobj\n"
+    xref = offset + len(update)
+    return (pdf + update + b"xref\n0 1\n0000000000 65535 f \n1 1\n%010d 00000 n \n" % offset
+            + b"trailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (size, prev, xref))
+
+
 def with_evidence_stream(body: bytes) -> bytes:
     """The shape attach_evidence writes: /Names /EmbeddedFiles /Names [(name) filespec]."""
-    return pdf_classic([b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 3 0 R >> >>",
+    return second_revision(pdf_classic([b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 3 0 R >> >>",
                         b"<< /Type /Pages /Kids [] /Count 0 >>",
                         b"<< /Names [(approval-evidence.json) 4 0 R] >>",
                         b"<< /Type /Filespec /F (approval-evidence.json) /EF << /F 5 0 R >> >>",
-                        body])
+                        body]))
 
 
 @functools.lru_cache(maxsize=1)
@@ -112,16 +125,18 @@ def hostile_files(honest_pdf: bytes) -> dict[str, tuple[bytes, str]]:
     return {
         "evidence_bomb": (with_evidence_stream(stream(bomb(), b"/Type /EmbeddedFile /Filter /FlateDecode")),
                           "verify.evidence_too_large"),
-        # The catalog sits in an object stream that pyHanko itself must inflate.
+        # The catalog sits in an object stream that pyHanko would have to inflate: a one-revision
+        # file has no evidence revision, so it is refused before the stream is touched.
         "object_stream_bomb": (pdf_xref_stream([pages, object_stream],
                                                lambda offs, x: [(0, 0, 65535), (2, 2, 0), (1, offs[1], 0), (1, x, 0)]),
-                               "verify.too_complex"),
+                               "verify.no_evidence"),
         # An xref stream claiming 40 million entries, inflating to 300 MB.
         "xref_stream_bomb": (pdf_xref_stream([b"<< /Type /Catalog >>"], lambda offs, x: bomb(),
                                              b"/Filter /FlateDecode", size=40_000_000), "verify.too_complex"),
         "unreferenced_bomb": (pdf_classic([b"<< /Type /Catalog /Pages 2 0 R >>", pages, stream(bomb())]),
                               "verify.no_evidence"),
-        "deep_nesting": (pdf_classic([b"<< /Type /Catalog /Names " + b"[" * 100_000 + b"]" * 100_000 + b" >>"]),
+        "deep_nesting": (second_revision(pdf_classic([b"<< /Type /Catalog /Names " + b"[" * 100_000
+                                                     + b"]" * 100_000 + b" >>"])),
                          "verify.too_complex"),
         # 200,000 entries all naming one tiny object; unfiltered W [1 4 2] rows: 1.4 MB.
         "many_objects": (pdf_xref_stream([b"<< /Type /Catalog >>"],
