@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 from sqlmodel import select
 
+from app.config import PROJECT_ROOT
 from app.db import transaction
 from app.models import SignInAttempt
 from app.state.auth import AuthState
@@ -68,6 +69,9 @@ def test_a_stolen_tab_token_without_the_cookie_resumes_nothing(key_browser, app_
     page.goto(app_server + "/roster")
     page.wait_for_selector("text=张晓梅")
     sign_out(page)
+    # Tab state (session ids, applicant names) never went to disk: memory with one worker, else Redis.
+    states = PROJECT_ROOT / ".states"
+    assert not any(p.is_file() for p in states.rglob("*")) if states.exists() else True
 
 
 def _forged_sign_in_attempts(origin: str, forwarded_for: str, n: int) -> None:
