@@ -73,7 +73,7 @@ def _wait(origin: str, server: subprocess.Popen) -> None:
 def _run(origin: str, n: int) -> tuple[list[float], list[float]]:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.steps import accept_case, enroll_first_admin, register_key_for, sign_in, sign_out
+    from tests.browser.steps import accept_case, enroll_first_admin, register_key_for, review, sign_in, sign_out
 
     click_to_prompt, touch_to_shown = [], []
     with sync_playwright() as pw:
@@ -96,8 +96,7 @@ def _run(origin: str, n: int) -> tuple[list[float], list[float]]:
         sign_in(page, origin, "S001", "/counter")
         for i in range(n + 1):  # the first one warms the path up and is not counted
             accept_case(page)
-            for box in page.locator("input[name^=condition-]").all():
-                box.check()
+            review(page)
             asserted.clear()
             clicked = time.perf_counter()
             page.click("#sign")

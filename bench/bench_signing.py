@@ -48,7 +48,7 @@ def main() -> None:
     for _ in range(args.decisions):
         case = flows.accept_case(approver)
         start = time.perf_counter()
-        request = decisions.prepare(approver, case.id, flows.conditions(case))
+        request = decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION)
         prepares.append((time.perf_counter() - start) * 1000)
         response = key.get(request.options_json)
         start = time.perf_counter()

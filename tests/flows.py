@@ -12,6 +12,7 @@ from app.rules import cases, decisions, keys, sessions, stepup
 from tests.softkey import SoftKey
 
 VALID_ID = "11010519491231002X"
+OPINION = "经审查，申请材料齐全、符合法定形式，符合该事项的各项受理条件，同意准予许可。"
 
 
 def enroll_admin(staff_no: str = "A001") -> tuple[sessions.Principal, SoftKey]:
@@ -77,7 +78,7 @@ def conditions(case) -> list[int]:
 
 
 def sign_case(approver: sessions.Principal, key: SoftKey, case):
-    request = decisions.prepare(approver, case.id, conditions(case))
+    request = decisions.prepare(approver, case.id, conditions(case), OPINION)
     return decisions.complete(approver, request.challenge_id, key.get(request.options_json))
 
 

@@ -43,17 +43,22 @@ class DocumentSequence(SQLModel, table=True):
 
 
 class DocumentNumber(SQLModel, table=True):
-    """A 文号 reserved for one case when its decision is prepared: every number belongs to a case."""
+    """A 文号 reserved for one case and one document type when the document is prepared: every number
+    belongs to a case; one that goes unused is voided with a reason, never given to another case."""
 
     __tablename__ = "document_number"
-    __table_args__ = (UniqueConstraint("sequence_key", "seq"),)
+    __table_args__ = (UniqueConstraint("sequence_key", "seq"),
+                      UniqueConstraint("case_id", "doc_type", name="uq_document_number_case_type"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     sequence_key: str = Field(max_length=200)
     seq: int
     number: str = Field(unique=True, max_length=100)
-    case_id: int = Field(foreign_key="case_file.id", unique=True)
+    case_id: int = Field(foreign_key="case_file.id")
+    doc_type: str = Field(default="approved", max_length=32)  # approved | refused | …
     reserved_at: datetime = Field(default_factory=utcnow)
+    voided_at: Optional[datetime] = None
+    void_reason: Optional[str] = None
 
 
 class Decision(SQLModel, table=True):

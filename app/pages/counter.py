@@ -22,6 +22,14 @@ def checkbox(name, text) -> rx.Component:
                        style={"display": "block", "padding": "2px 0"})
 
 
+def condition_row(condition: str, i) -> rx.Component:
+    return rx.vstack(
+        checkbox("condition-" + i.to_string(), condition),
+        rx.input(name="reason-" + i.to_string(), id="reason-" + i.to_string(), size="1", max_length=500,
+                 placeholder="不符合时填写理由", width="100%"),
+        spacing="1", width="100%", padding_bottom="4px")
+
+
 def new_case_form() -> rx.Component:
     return rx.card(rx.vstack(
         rx.heading("新办件：受理", size="4"),
@@ -56,10 +64,16 @@ def current_case() -> rx.Component:
         rx.text("事项：", CounterState.case_item, "　办结时限：", CounterState.case_deadline, id="case-info"),
         rx.cond(CounterState.decision_id == 0,
                 rx.form(rx.vstack(
-                    rx.text("逐项审查受理条件：", weight="bold"),
-                    rx.foreach(CounterState.conditions, lambda c, i: checkbox("condition-" + i.to_string(), c)),
-                    rx.button("准予许可，用安全密钥签署", type="submit", loading=CounterState.busy, id="sign"),
-                    spacing="2"), on_submit=CounterState.start_signing, reset_on_submit=False),
+                    rx.text("逐项审查受理条件（全部符合 → 准予许可；有不符合项 → 不予许可，须逐条写明理由）：",
+                            weight="bold"),
+                    rx.foreach(CounterState.conditions, condition_row),
+                    rx.el.label("审查意见（必填，随决定一并签署）", html_for="opinion",
+                                style={"font-weight": "bold", "font-size": "14px"}),
+                    rx.text_area(name="opinion", id="opinion", max_length=500, width="100%", rows="3",
+                                 placeholder="例如：经审查，申请材料齐全、符合法定形式，符合受理条件，同意准予许可。"),
+                    rx.button("用安全密钥签署决定", type="submit", loading=CounterState.busy, id="sign"),
+                    spacing="2", width="100%"), on_submit=CounterState.start_signing, reset_on_submit=False,
+                    width="100%"),
                 rx.hstack(rx.text("已签署：", CounterState.document_number, id="signed-number"),
                           rx.button("下载决定书", on_click=CounterState.download(CounterState.decision_id.to_string()),
                                     id="download"))),

@@ -79,9 +79,13 @@ def check_signable(session: Session, principal: Principal, case: Case, key: Secu
     return item
 
 
-def _decision_text(item: dict) -> list[str]:
-    return [f"你（单位）提出的{item['name']}申请，本机关已依法受理。经审查，申请材料齐全、符合法定形式，"
-            f"符合{item['legal_basis'] or '相关法律法规'}规定的条件。",
+def _decision_text(item: dict, refusal_reasons: list[dict]) -> list[str]:
+    basis = item["legal_basis"] or "相关法律法规"
+    accepted = f"你（单位）提出的{item['name']}申请，本机关已依法受理。"
+    if refusal_reasons:
+        return [f"{accepted}经审查，你（单位）的申请不符合{basis}规定的下列条件（理由逐条列后）。",
+                f"根据{basis}和《中华人民共和国行政许可法》第三十八条第二款的规定，本机关决定不予行政许可。"]
+    return [f"{accepted}经审查，申请材料齐全、符合法定形式，符合{basis}规定的条件。",
             "根据《中华人民共和国行政许可法》第三十八条第一款的规定，本机关决定准予行政许可。"]
 
 
@@ -107,32 +111,58 @@ def _write_file(path: Path, data: bytes, durable: bool = True) -> None:
     os.replace(tmp, path)
 
 
+def _outcome(item: dict, met: list[int], reasons: Any) -> tuple[str, list[dict]]:
+    """准予 when every condition is met; otherwise 不予, with a reason for each condition not met
+    (行政许可法 第三十八条第二款: a refusal must give its reasons)."""
+    unmet = [i for i in range(len(item["conditions"])) if i not in met]
+    if not unmet:
+        return "approved", []
+    reasons = reasons if isinstance(reasons, dict) else {}
+    given = {i: str(reasons.get(str(i)) or reasons.get(i) or "").strip()[:500] for i in unmet}
+    missing = [item["conditions"][i] for i, text in given.items() if not text]
+    if missing:
+        raise refuse("case.reason_missing", f"不予许可须逐条说明不符合的理由，尚缺：{'；'.join(missing)}")
+    return "refused", [{"condition": item["conditions"][i], "reason": given[i]} for i in unmet]
+
+
+OUTCOMES = {"approved": ("准予行政许可决定书", "doc_number_pattern"),
+            "refused": ("不予行政许可决定书", "refusal_number_pattern")}
+
+
 @audit_refusals("decision.prepare")
-def prepare(principal: Principal, case_id: Any, conditions_met: Any) -> SigningRequest:
-    """Blocking (renders the PDF): call from a worker thread."""
+def prepare(principal: Principal, case_id: Any, conditions_met: Any, opinion: Any,
+            reasons: Any = None) -> SigningRequest:
+    """Blocking (renders the PDF): call from a worker thread. The outcome follows the review: every
+    condition met → 准予; otherwise 不予, with a reason for each condition not met. The approver's
+    review opinion (审查意见) is required either way and signed with the decision."""
     met = _int_list(conditions_met)
+    opinion = inputs.reason(opinion, "请填写审查意见（审批人须写明意见，不得只签名）")
     with transaction() as session:
         case = own_case(session, principal, case_id)
         key = session.get(SecurityKey, principal.key_id)
         check_signable(session, principal, case, key)  # today's catalog decides whether it may be signed …
         item = accepted_item(session, case)  # … the version accepted decides what it says
-        if met != list(range(len(item["conditions"]))):
-            raise refuse("case.conditions_unmet", "审查清单未全部符合，不能作出准予许可决定")
+        if any(i >= len(item["conditions"]) for i in met):
+            raise refuse("input.invalid", "审查清单不符")
+        outcome, refusal_reasons = _outcome(item, met, reasons)
+        title, pattern = OUTCOMES[outcome]
         now = clock.now_beijing().replace(microsecond=0)
-        number = document_numbers.reserve(session, settings.doc_number_pattern, now.year, case.id)
+        number = document_numbers.reserve(session, getattr(settings, pattern), now.year, case.id, outcome)
         approver = session.get(Officer, principal.officer_id)
         cose_key = certificates.cose_key(key)
         certificate = certificates.current(session, key)
         code = secrets.token_hex(8).upper()
         content = {
-            "format": PAYLOAD_FORMAT, "organ": settings.organ_name, "title": "准予行政许可决定书",
-            "outcome": "approved", "document_number": number, "case_no": case.case_no,
+            "format": PAYLOAD_FORMAT, "organ": settings.organ_name, "title": title,
+            "outcome": outcome, "document_number": number, "case_no": case.case_no,
             "accepted_at": case.accepted_at.astimezone(clock.BEIJING).isoformat(),
             "item": {"code": item["code"], "name": item["name"], "revision": case.item_revision,
                      "legal_basis": item["legal_basis"]},
             "applicant": {"name": case.applicant_name, "id_type": case.applicant_id_type,
                           "id_number_masked": case.applicant_id_masked},
-            "conditions_met": item["conditions"], "decision_text": _decision_text(item), "remedy": _remedy(),
+            "conditions_met": [item["conditions"][i] for i in met], "review_opinion": opinion,
+            "refusal_reasons": refusal_reasons, "decision_text": _decision_text(item, refusal_reasons),
+            "remedy": _remedy(),
             "approver": {"staff_no": approver.staff_no, "name": approver.name},
             "key": {"credential_id": websafe_encode(key.credential_id), "fingerprint": key_fingerprint(cose_key),
                     "certificate_serial": certificate.serial},
@@ -140,7 +170,7 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any) -> SigningR
             "verify_url": f"{settings.origin}/verify?code={code}",
             "origin": settings.origin, "rp_id": settings.rp_id,
         }
-    pdf = render_pdf(decision_html(content))
+    pdf = render_pdf(decision_html(content, outcome))
     doc_sha = hashlib.sha256(pdf).hexdigest()
     _write_file(_draft_path(doc_sha), pdf, durable=False)
     payload = canonical_json({**content, "document": {"sha256": doc_sha, "length": len(pdf)}})
@@ -209,8 +239,10 @@ def _store_in_one_transaction(principal: Principal, challenge, assertion, payloa
         pdf_sha = hashlib.sha256(sealed).hexdigest()
         _write_file(pdf_path(pdf_sha), sealed)
         written.append(pdf_path(pdf_sha))
+        document_numbers.void_unused(session, case.id, content["document_number"],
+                                     f"办件以{content['title']}（{content['document_number']}）办结")
         decision = Decision(
-            case_id=case.id, outcome="approved", document_number=content["document_number"],
+            case_id=case.id, outcome=content["outcome"], document_number=content["document_number"],
             verification_code=content["verification_code"],
             decided_at=datetime.fromisoformat(content["decided_at"]), approver_id=principal.officer_id,
             key_id=key.id, authorization_id=key.authorization_id, scope_digest=key.scope_digest,
@@ -220,7 +252,7 @@ def _store_in_one_transaction(principal: Principal, challenge, assertion, payloa
             client_data_json=cdj, signature=assertion.response.signature, sign_count=new_count,
             document_sha256=content["document"]["sha256"], pdf_sha256=pdf_sha, pdf_size=len(sealed))
         session.add(decision)
-        case.state, case.outcome, case.decided_at = "decided", "approved", decision.decided_at
+        case.state, case.outcome, case.decided_at = "decided", content["outcome"], decision.decided_at
         session.add(case)
         session.flush()
         audit.record(session, "decision.signed", f"case:{case.id}", principal.officer_id,

@@ -53,5 +53,5 @@ def render(name: str, content: dict) -> str:
         qr_svg=Markup(qr_svg(content["verify_url"])) if "verify_url" in content else "")
 
 
-def decision_html(content: dict) -> str:
-    return render("decision_approved", content)
+def decision_html(content: dict, outcome: str = "approved") -> str:
+    return render(f"decision_{outcome}", content)

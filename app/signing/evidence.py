@@ -275,7 +275,8 @@ SCHEMAS = {
     EVIDENCE_FORMAT_V1: ({**_ASSERTION, "approver": PERSON, "signed_at": str}, PAYLOAD_FORMAT_V1,
                          {**_DECISION, "key": {"credential_id": B64, "fingerprint": str}}),
     EVIDENCE_FORMAT: ({**_ASSERTION, "certificates": [B64]}, PAYLOAD_FORMAT,
-                      {**_DECISION, "key": {"credential_id": B64, "fingerprint": str, "certificate_serial": str}}),
+                      {**_DECISION, "key": {"credential_id": B64, "fingerprint": str, "certificate_serial": str},
+                       "review_opinion": str, "refusal_reasons": [{"condition": str, "reason": str}]}),
 }
 
 

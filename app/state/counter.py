@@ -134,13 +134,15 @@ class CounterState(AuthState):
             exit_event = self._exit() if principal is None else None
             form = form_data if isinstance(form_data, dict) else {}
             met = [i for i in range(len(self.conditions)) if form.get(f"condition-{i}")]
+            reasons = {str(i): form.get(f"reason-{i}") for i in range(len(self.conditions)) if i not in met}
+            opinion = form.get("opinion")
             case_id, self.busy = self.case_id, principal is not None
         if principal is None:
             yield exit_event
             return
         try:
             # Rendering the PDF happens here, before the touch, off the event loop.
-            request = await asyncio.to_thread(decisions.prepare, principal, case_id, met)
+            request = await asyncio.to_thread(decisions.prepare, principal, case_id, met, opinion, reasons)
         except Refused as exc:
             async with self:
                 self.busy = False

@@ -53,10 +53,18 @@ def accept_case(page, code: str = "370303-SCZT-001", applicant: str = "淄博市
     page.wait_for_selector("#notice:has-text('已受理')")
 
 
-def review_and_sign(page) -> None:
-    """Confirm every acceptance condition and sign with the key."""
+OPINION = "经审查，申请材料齐全、符合法定形式，符合受理条件，同意准予许可。"
+
+
+def review(page, opinion: str = OPINION) -> None:
+    """Confirm every acceptance condition and write the review opinion."""
     for box in page.locator("input[name^=condition-]").all():
         box.check()
+    page.fill("#opinion", opinion)
+
+
+def review_and_sign(page) -> None:
+    review(page)
     page.click("#sign")
 
 

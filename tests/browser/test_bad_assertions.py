@@ -86,7 +86,7 @@ def test_replayed_response_is_refused(approver_page):
     case_no = page.inner_text("#case-info")  # the new case is open in the tab's state
     before = business_snapshot()
     replies = send_events(page, kb.origin, [
-        (f"{COUNTER}.start_signing", {"form_data": {f"condition-{i}": "on" for i in range(3)}}, "请触碰"),
+        (f"{COUNTER}.start_signing", {"form_data": {**{f"condition-{i}": "on" for i in range(3)}, "opinion": "同意"}}, "请触碰"),
         (f"{COUNTER}.finish_signing", {"result": result}, "挑战值不符"),
     ])
     assert "挑战值不符" in replies, case_no
@@ -116,7 +116,7 @@ def test_assertion_made_on_another_origin_is_refused(approver_page):
         page.goto(kb.origin + "/counter")
         accept_case(page)
         replies = send_events(page, kb.origin, [
-            (f"{COUNTER}.start_signing", {"form_data": {f"condition-{i}": "on" for i in range(3)}}, "allowCredentials"),
+            (f"{COUNTER}.start_signing", {"form_data": {**{f"condition-{i}": "on" for i in range(3)}, "opinion": "同意"}}, "allowCredentials"),
         ])
         options = _options_from_script(replies)
         page.goto(f"http://localhost:{server.server_address[1]}/")

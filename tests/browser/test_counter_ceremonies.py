@@ -8,7 +8,7 @@ from sqlmodel import func, select
 
 from app.db import transaction
 from app.models import Decision, DocumentNumber
-from tests.browser.steps import accept_case, approver_at_counter, sign_in, sign_out
+from tests.browser.steps import accept_case, approver_at_counter, review, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +24,6 @@ def _presence(kb, on: bool) -> None:
     kb.cdp.send("WebAuthn.setAutomaticPresenceSimulation", {"authenticatorId": kb.authenticator, "enabled": on})
 
 
-def _tick_all(page) -> None:
-    for box in page.locator("input[name^=condition-]").all():
-        box.check()
-
-
 def _decisions() -> int:
     with transaction() as s:
         return s.exec(select(func.count()).select_from(Decision)).one()
@@ -39,7 +34,7 @@ def test_reloading_while_the_key_prompt_is_open_leaves_nothing_stuck(approver):
     page = kb.page
     page.goto(kb.origin + "/counter")
     accept_case(page)
-    _tick_all(page)
+    review(page)
     _presence(kb, False)
     try:
         page.click("#sign")
@@ -50,7 +45,7 @@ def test_reloading_while_the_key_prompt_is_open_leaves_nothing_stuck(approver):
         _presence(kb, True)
     with transaction() as s:
         reserved = s.exec(select(DocumentNumber).order_by(DocumentNumber.id.desc())).first()
-    _tick_all(page)
+    review(page)
     page.click("#sign")
     page.wait_for_selector("#signed-number", timeout=60000)
     with transaction() as s:  # the retry used the number reserved for this case: no gap
@@ -63,7 +58,7 @@ def test_a_double_click_on_sign_asks_the_key_once_and_keeps_the_success(approver
     page = kb.page
     page.goto(kb.origin + "/counter")
     accept_case(page)
-    _tick_all(page)
+    review(page)
     asserted: list = []
     kb.cdp.on("WebAuthn.credentialAsserted", lambda event: asserted.append(event))
     before = _decisions()

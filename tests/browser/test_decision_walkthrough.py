@@ -118,7 +118,7 @@ def test_direct_signing_event_outside_scope_is_refused(key_browser):
     state = CounterState.get_full_name()
     replies = send_events(page, origin, [
         (f"{state}.open_case", {"case_id": str(case.id)}, case.case_no),
-        (f"{state}.start_signing", {"form_data": {f"condition-{i}": "on" for i in range(3)}}, "超出"),
+        (f"{state}.start_signing", {"form_data": {**{f"condition-{i}": "on" for i in range(3)}, "opinion": "同意"}}, "超出"),
     ])
     assert "超出密钥的授权范围" in replies
     assert business_snapshot() == before  # no case, decision, 文号 or key change

@@ -85,7 +85,7 @@ def test_case_keeps_the_revision_in_force_at_acceptance_and_delisting_stops_coun
     key = flows.register_key(principal, admin_key, "S001")
     approver = flows.sign_in("S001", key)
     case = flows.accept_case(approver)
-    request = decisions.prepare(approver, case.id, flows.conditions(case))
+    request = decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION)
     item_id = flows.item_id("370303-SCZT-001")
     catalog.update_item(principal, item_id, {"fee": "免费"}, "收费表述统一")
     with transaction() as s:

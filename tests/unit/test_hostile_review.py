@@ -134,7 +134,7 @@ def test_moving_an_item_into_the_approvers_category_does_not_let_the_key_sign_it
     from tests.unit.test_scope_refusals import forged_case
 
     case = forged_case(approver, "370303-SHSW-002")
-    flows.assert_refused(lambda: decisions.prepare(approver, case.id, flows.conditions(case)), "scope.not_bound")
+    flows.assert_refused(lambda: decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION), "scope.not_bound")
     # The admins see it waiting; confirming needs step-up, changes the digest, and then it signs.
     with transaction() as s:
         auth = s.get(Authorization, key.authorization_id)
@@ -157,7 +157,7 @@ def test_narrowing_the_catalog_takes_effect_at_once(admin):
     with transaction() as s:
         item_id = s.exec(select(Item).where(Item.code == "370303-SCZT-001")).one().id
     catalog.update_item(principal, item_id, {"category_code": "WHLY"}, "调出门类")
-    flows.assert_refused(lambda: decisions.prepare(approver, case.id, flows.conditions(case)),
+    flows.assert_refused(lambda: decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION),
                          "scope.item_outside")
 
 
@@ -304,7 +304,7 @@ def test_signing_stays_fast_while_ten_anonymous_clients_flood_sign_in(admin):
     try:
         for _ in range(12):
             case = flows.accept_case(approver)
-            request = decisions.prepare(approver, case.id, flows.conditions(case))
+            request = decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION)
             response = approver_key.get(request.options_json)
             started = time.perf_counter()
             decisions.complete(approver, request.challenge_id, response)

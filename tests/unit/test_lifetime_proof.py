@@ -215,7 +215,8 @@ def test_a_v1_decision_verifies_as_v1_integrity_only_and_is_never_valid_offline(
     """Decisions signed before format v2 carry no seal and no certificate: they verify as v1 and say so."""
     _, payload, document = honest
     key = AnyKey()
-    v1_payload = {**payload, "format": evidence.PAYLOAD_FORMAT_V1,
+    v1_payload = {**{k: v for k, v in payload.items() if k not in ("review_opinion", "refusal_reasons")},
+                  "format": evidence.PAYLOAD_FORMAT_V1,
                   "key": {"credential_id": evidence.websafe_encode(key.credential_id),
                           "fingerprint": evidence.key_fingerprint(key.cose)}}
     from app.rules.canonical import canonical_json

@@ -87,7 +87,7 @@ def test_revocation_stops_the_keys_at_once(admin):
     key = flows.register_key(principal, admin_key, "S001")
     approver = flows.sign_in("S001", key)
     case = flows.accept_case(approver)
-    request = decisions.prepare(approver, case.id, flows.conditions(case))
+    request = decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION)
     with transaction() as s:
         auth = s.exec(select(Authorization).where(Authorization.officer_id == approver.officer_id)).one()
     authorizations.revoke(principal, auth.id, "调离审批岗位")

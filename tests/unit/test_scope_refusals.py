@@ -44,13 +44,14 @@ def test_out_of_scope_item_is_not_offered_nor_accepted(approver):
 def test_signing_an_out_of_scope_case_is_refused_and_stores_nothing(approver):
     principal, key, _ = approver
     case = forged_case(principal, "370303-SHSW-002")
-    flows.assert_refused(lambda: decisions.prepare(principal, case.id, [0, 1]), "scope.item_outside")
+    flows.assert_refused(lambda: decisions.prepare(principal, case.id, [0, 1], flows.OPINION),
+                         "scope.item_outside")
 
 
 def test_item_taken_off_the_list_after_prepare_is_refused_at_complete(approver):
     principal, key, _ = approver
     case = flows.accept_case(principal)
-    request = decisions.prepare(principal, case.id, flows.conditions(case))
+    request = decisions.prepare(principal, case.id, flows.conditions(case), flows.OPINION)
     with transaction() as s:
         item = s.get(Item, case.item_id)
         item.independent = False
@@ -64,7 +65,7 @@ def test_other_approvers_case_is_refused(approver):
     other_key = flows.register_key(admin, admin_key, "S002")
     other = flows.sign_in("S002", other_key)
     case = flows.accept_case(principal)
-    flows.assert_refused(lambda: decisions.prepare(other, case.id, flows.conditions(case)), "case.not_own")
+    flows.assert_refused(lambda: decisions.prepare(other, case.id, flows.conditions(case), flows.OPINION), "case.not_own")
 
 
 def test_wrong_role_is_refused_by_every_rule(approver):

@@ -22,7 +22,7 @@ def desk(db):
     key = flows.register_key(admin, admin_key, "S001")
     approver = flows.sign_in("S001", key)
     case = flows.accept_case(approver)
-    request = decisions.prepare(approver, case.id, flows.conditions(case))
+    request = decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION)
     return {"admin": admin, "admin_key": admin_key, "approver": approver, "key": key, "case": case,
             "request": request}
 
@@ -110,7 +110,7 @@ def test_document_number_already_used(desk):
     """A 文号 that reached another decision (say, an imported record) is never issued twice."""
     first = complete(desk)()
     other = flows.accept_case(desk["approver"])
-    request = decisions.prepare(desk["approver"], other.id, flows.conditions(other))
+    request = decisions.prepare(desk["approver"], other.id, flows.conditions(other), flows.OPINION)
     imported = flows.accept_case(desk["approver"])
     with transaction() as s:
         clash = Decision(**{**first.model_dump(exclude={"id"}), "case_id": imported.id,

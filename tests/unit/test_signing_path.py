@@ -82,7 +82,7 @@ _refused_without_change = flows.assert_refused
 def test_reused_challenge_is_refused(people):
     _, approver, key = people
     case = flows.accept_case(approver)
-    request = decisions.prepare(approver, case.id, flows.conditions(case))
+    request = decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION)
     response = key.get(request.options_json)
     decisions.complete(approver, request.challenge_id, response)
     _refused_without_change(lambda: decisions.complete(approver, request.challenge_id, response), "challenge.reused")
@@ -94,7 +94,7 @@ def test_bad_signature_and_missing_uv_are_refused(people):
     for kwargs, code in [({"bogus": True}, "webauthn.bad_signature"),
                          ({"flags": 0x01}, "webauthn.no_user_verification"),
                          ({"origin": "http://localhost:1"}, "webauthn.bad_origin")]:
-        request = decisions.prepare(approver, case.id, flows.conditions(case))
+        request = decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION)
         _refused_without_change(
             lambda: decisions.complete(approver, request.challenge_id, key.get(request.options_json, **kwargs)), code)
 
@@ -102,7 +102,7 @@ def test_bad_signature_and_missing_uv_are_refused(people):
 def test_sign_count_regression_marks_key_suspect(people):
     _, approver, key = people
     case = flows.accept_case(approver)
-    request = decisions.prepare(approver, case.id, flows.conditions(case))
+    request = decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION)
     key.counter = 0  # a clone that starts over
     with pytest.raises(Refused) as exc:
         decisions.complete(approver, request.challenge_id, key.get(request.options_json))
@@ -118,7 +118,7 @@ def test_revoked_key_stops_signing_and_session(people):
 
     (admin, admin_key), approver, key = people
     case = flows.accept_case(approver)
-    request = decisions.prepare(approver, case.id, flows.conditions(case))
+    request = decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION)
     flows.step_up(admin, admin_key)
     keys.revoke_key(admin, approver.key_id, "离岗")
     _refused_without_change(
@@ -151,8 +151,43 @@ def test_the_decision_uses_the_item_revision_accepted_not_todays(people):
         old_basis, old_conditions = item.legal_basis, list(item.conditions)
     catalog.update_item(admin, case.item_id, {"legal_basis": "《新的条例》第一条",
                                               "conditions": "\n".join(old_conditions + ["新增的条件"])}, "修订")
-    request = decisions.prepare(approver, case.id, accepted_conditions)
+    request = decisions.prepare(approver, case.id, accepted_conditions, flows.OPINION)
     decision = decisions.complete(approver, request.challenge_id, key.get(request.options_json))
     payload = json.loads(decision.payload)
     assert payload["item"]["legal_basis"] == old_basis and payload["conditions_met"] == old_conditions
     assert payload["item"]["revision"] == case.item_revision
+
+
+def test_a_refusal_is_signed_like_an_approval_with_its_reasons_and_own_series(people):
+    """不予许可: reasons for each condition not met, the opinion, the refusal series of 文号; the
+    number first reserved for an approval is voided, never given to another case."""
+    from app.models import DocumentNumber
+    from app.signing import proof
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    _, approver, key = people
+    case = flows.accept_case(approver)
+    all_met = flows.conditions(case)
+    first = decisions.prepare(approver, case.id, all_met, flows.OPINION)  # the approver first meant to approve
+    unmet = all_met[-1]
+    flows.assert_refused(lambda: decisions.prepare(approver, case.id, all_met[:-1], "不同意"), "case.reason_missing",
+                         audited=False)
+    flows.assert_refused(lambda: decisions.prepare(approver, case.id, all_met, "  "), "input.reason_missing",
+                         audited=False)
+    request = decisions.prepare(approver, case.id, all_met[:-1], "经审查，经营场所不符合要求，不同意许可。",
+                                {str(unmet): "现场照片显示经营场所与营业执照登记地址不一致"})
+    assert request.document_number.startswith("张行审不许字〔") and request.document_number.endswith("〕1号")
+    decision = decisions.complete(approver, request.challenge_id, key.get(request.options_json))
+    payload = json.loads(decision.payload)
+    assert decision.outcome == "refused" and payload["title"] == "不予行政许可决定书"
+    assert payload["refusal_reasons"][0]["reason"] == "现场照片显示经营场所与营业执照登记地址不一致"
+    assert payload["review_opinion"].startswith("经审查，经营场所")
+    with transaction() as s:
+        assert s.get(Case, case.id).outcome == "refused"
+        voided = s.exec(select(DocumentNumber).where(DocumentNumber.number == first.document_number)).one()
+    assert voided.voided_at is not None and "不予行政许可决定书" in voided.void_reason
+    verdict = proof.check_file(decisions.read_pdf(decision), pki.bureau().root.public_bytes(Encoding.DER))
+    assert verdict.valid and json.loads(verdict.payload)["outcome"] == "refused"
+    # The voided number is never given to another case: the next approval takes the one after it.
+    nxt = flows.sign_case(approver, key, flows.accept_case(approver))
+    assert int(nxt.document_number.split("〕")[1][:-1]) == int(first.document_number.split("〕")[1][:-1]) + 1
