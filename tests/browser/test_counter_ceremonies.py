@@ -84,3 +84,31 @@ def test_the_sign_in_button_works_after_a_reload_mid_prompt(approver):
     finally:
         _presence(kb, True)
     sign_in(page, kb.origin, "S001", "/counter")
+
+
+def test_a_refusal_is_signed_with_its_reasons_and_verifies(approver, tmp_path):
+    """不予许可 at the counter: a condition not met, its reason, the opinion; signed with the key, in the
+    refusal series of 文号, and valid on the public verify page."""
+    kb = approver
+    page = kb.page
+    page.goto(kb.origin + "/counter")
+    accept_case(page)
+    boxes = page.locator("input[name^=condition-]").all()
+    for box in boxes[:-1]:
+        box.check()
+    page.fill("#opinion", "经审查，经营场所不符合要求，不同意许可。")
+    page.click("#sign")
+    page.wait_for_selector("#error:has-text('须逐条说明不符合的理由')")
+    page.fill(f"#reason-{len(boxes) - 1}", "经营场所与登记地址不一致")
+    page.click("#sign")
+    page.wait_for_selector("#signed-number:has-text('张行审不许字')", timeout=60000)
+    with page.expect_download() as download:
+        page.click("#download")
+    pdf = tmp_path / "refusal.pdf"
+    download.value.save_as(pdf)
+    page.goto(kb.origin + "/verify")
+    page.get_by_role("tab", name="上传文件核验").click()
+    page.set_input_files("#verify-file", str(pdf))
+    page.click("#verify-upload")
+    page.wait_for_selector("#verdict:has-text('有效：不予行政许可决定书')")
+    page.goto(kb.origin + "/counter")
