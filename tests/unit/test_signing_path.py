@@ -191,3 +191,44 @@ def test_a_refusal_is_signed_like_an_approval_with_its_reasons_and_own_series(pe
     # The voided number is never given to another case: the next approval takes the one after it.
     nxt = flows.sign_case(approver, key, flows.accept_case(approver))
     assert int(nxt.document_number.split("〕")[1][:-1]) == int(first.document_number.split("〕")[1][:-1]) + 1
+
+
+def test_fifty_concurrent_reservations_across_document_types_leave_no_duplicate_and_no_gap(people):
+    """50 cases reserve 文号 at once, half for approvals and half for refusals (issue 9): each series
+    is 1…n without a duplicate or a hole, every number belongs to exactly one case."""
+    import threading
+
+    from app.config import settings
+    from app.models import DocumentNumber
+    from app.rules import document_numbers
+
+    _, approver, _ = people
+    cases = [flows.accept_case(approver) for _ in range(50)]
+    errors: list = []
+
+    def reserve(i: int) -> None:
+        outcome, pattern = (("approved", settings.doc_number_pattern) if i % 2 == 0
+                            else ("refused", settings.refusal_number_pattern))
+        for attempt in range(20):  # a busy database is a refusal the approver retries
+            try:
+                with transaction() as s:
+                    document_numbers.reserve(s, pattern, 2026, cases[i].id, outcome)
+                return
+            except Refused as exc:
+                if exc.code not in ("db.busy", "db.conflict"):
+                    errors.append(exc)
+                    return
+        errors.append(f"case {i}: still busy")
+
+    threads = [threading.Thread(target=reserve, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    with transaction() as s:
+        rows = s.exec(select(DocumentNumber)).all()
+    for outcome in ("approved", "refused"):
+        seqs = sorted(r.seq for r in rows if r.doc_type == outcome)
+        assert seqs == list(range(1, 26)), (outcome, seqs)
+    assert len({r.case_id for r in rows}) == 50 and len({r.number for r in rows}) == 50
