@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from fido2 import cbor
 from fido2.utils import websafe_encode
 from fido2.webauthn import AttestedCredentialData
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from app.config import settings
@@ -84,11 +85,16 @@ def publish_crl(session: Session) -> RevocationList:
     session.flush()
     revoked = [(int(r.serial, 16), r.revoked_at) for r in
                session.exec(select(KeyCertificate).where(KeyCertificate.revoked_at.is_not(None)))]
-    row.der = keycerts.revocation_list(bureau(), row.id, revoked).public_bytes(serialization.Encoding.DER)
+    row.der = der = keycerts.revocation_list(bureau(), row.id, revoked).public_bytes(serialization.Encoding.DER)
     session.add(row)
-    path = crl_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(row.der)
+
+    @event.listens_for(session, "after_commit", once=True)
+    def _export(_session) -> None:
+        # Only once committed: a rolled-back revocation must never reach the published file.
+        path = crl_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(der)
+
     return row
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Optional
 
 from sqlmodel import select
@@ -83,8 +85,12 @@ def check_pdf(pdf: Any, client: Optional[str] = None) -> UploadVerdict:
     if not isinstance(pdf, (bytes, bytearray)) or not pdf.startswith(b"%PDF"):
         raise refuse("verify.not_pdf", "请上传决定书 PDF 文件")
     pdf = bytes(pdf)
-    crl = certificates.crl_path()
-    verdict = sandbox.check(pdf, pki.pki_dir() / pki.ROOT_FILE, crl if crl.exists() else None)
+    with tempfile.TemporaryDirectory() as tmp:  # the records' newest CRL, not a file that may lag
+        crl = latest_crl()
+        crl_file = Path(tmp) / "bureau.crl" if crl else None
+        if crl_file:
+            crl_file.write_bytes(crl)
+        verdict = sandbox.check(pdf, pki.pki_dir() / pki.ROOT_FILE, crl_file)
     checks = list(verdict.checks)
     payload_sha = hashlib.sha256(verdict.payload.encode("utf-8")).hexdigest()
     with transaction() as session:

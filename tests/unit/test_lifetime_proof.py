@@ -352,3 +352,20 @@ def test_bytes_outside_the_signature_cannot_change(honest, change):
     assert changed != honest[0]
     verdict = offline(changed)
     assert not verdict.valid and "签章数据格式规范（无多余内容）" in failed(verdict), failed(verdict)
+
+
+def test_a_rolled_back_revocation_never_reaches_the_published_crl(honest):
+    from app.db import transaction
+    from app.models import SecurityKey
+    from sqlmodel import select
+
+    from app.rules import certificates
+
+    path = certificates.crl_path()
+    before = path.read_bytes() if path.exists() else None
+    with pytest.raises(RuntimeError):
+        with transaction() as s:
+            key = s.exec(select(SecurityKey).where(SecurityKey.authorization_id.is_not(None))).first()
+            assert certificates.revoke(s, "误操作", key_id=key.id)
+            raise RuntimeError("the revoking transaction fails after the CRL was made")
+    assert (path.read_bytes() if path.exists() else None) == before
