@@ -1,7 +1,8 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from app.models.audit import AuditEvent
-from app.models.cases import Case, Decision, DocumentNumber, DocumentSequence
+from app.models.cases import (Case, CaseEvent, CaseNotice, Decision, DocumentNumber, DocumentSequence,
+                              Publication)
 from app.models.keys import (AttestationPolicy, EnrollmentToken, LoginSession, SecurityKey, SignInAttempt,
                               WebAuthnChallenge)
 from app.models.pki import AuditCheckpoint, KeyCertificate, RevocationList
@@ -10,7 +11,7 @@ from app.models.org import (Authorization, CalendarEntry, CalendarYear, Category
 
 __all__ = [
     "AttestationPolicy", "AuditCheckpoint", "AuditEvent", "KeyCertificate", "RevocationList", "Authorization", "CalendarEntry", "CalendarYear", "ItemRevision",
-    "OfficerRevision", "Qualification", "Case", "Category", "Decision", "Department",
+    "OfficerRevision", "Qualification", "Case", "CaseEvent", "CaseNotice", "Publication", "Category", "Decision", "Department",
     "DocumentNumber", "DocumentSequence", "EnrollmentToken", "Item", "LoginSession",
     "Officer", "SecurityKey", "SignInAttempt", "WebAuthnChallenge",
 ]

@@ -38,6 +38,8 @@ class Item(SQLModel, table=True):
     statutory_limit_days: int = 20
     promised_limit_days: int = 0  # 0 = decided on the spot (当场办结)
     fee: str = "不收费"
+    permit_content: str = ""  # 许可内容 stated in an approval, where the item has one
+    validity_months: int = 0  # the permit's validity period; 0 = none
     handling_form: str = Field(default="窗口办理", max_length=100)  # 办理形式
     consult_phone: str = Field(default="", max_length=50)
     supervise_phone: str = Field(default="", max_length=50)

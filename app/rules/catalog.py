@@ -25,9 +25,10 @@ TEXT_FIELDS = {  # field: (label, max length, required)
     "code": ("事项编码", 64, True), "name": ("事项名称", 200, True), "legal_basis": ("设定依据", 2000, True),
     "fee": ("收费", 200, False), "handling_form": ("办理形式", 100, False),
     "consult_phone": ("咨询电话", 50, False), "supervise_phone": ("监督投诉电话", 50, False),
+    "permit_content": ("许可内容", 500, False),
 }
 EDITABLE = (*TEXT_FIELDS, "item_type", "category_code", "department_code", "conditions", "materials",
-            "statutory_limit_days", "promised_limit_days", *EXCLUSION_FLAGS)
+            "statutory_limit_days", "promised_limit_days", "validity_months", *EXCLUSION_FLAGS)
 
 
 def snapshot(session: Session, item: Item) -> dict:
@@ -54,6 +55,16 @@ def _as_days(value: Any, label: str) -> int:
     if days is None or not 0 <= days <= 365:
         raise refuse("item.invalid", f"{label}须为 0–365 的工作日天数")
     return days
+
+
+def _as_months(value: Any) -> int:
+    try:
+        months = int(str(value).strip() or 0) if not isinstance(value, bool) else None
+    except ValueError:
+        months = None
+    if months is None or not 0 <= months <= 600:
+        raise refuse("item.invalid", "许可有效期须为 0–600 个月（0 表示无有效期）")
+    return months
 
 
 def _lines(value: Any) -> list[str]:
@@ -129,6 +140,7 @@ def validate(session: Session, fields: dict, current: Optional[Item] = None) -> 
     clean["promised_limit_days"] = _as_days(data.get("promised_limit_days", 0), "承诺时限")
     if clean["promised_limit_days"] > clean["statutory_limit_days"]:
         raise refuse("item.invalid", "承诺时限不得超过法定时限")
+    clean["validity_months"] = _as_months(data.get("validity_months", 0))
     for flag in EXCLUSION_FLAGS:
         clean[flag] = _as_bool(data.get(flag, False))
     return clean

@@ -29,9 +29,11 @@ COLUMNS = [  # (header, field)
     ("申请材料（每行：名称|原件份数|复印件份数|必需）", "materials"), ("法定时限（工作日）", "statutory_limit_days"),
     ("承诺时限（工作日，0=当场办结）", "promised_limit_days"), ("收费", "fee"), ("办理形式", "handling_form"),
     ("咨询电话", "consult_phone"), ("监督投诉电话", "supervise_phone"),
+    ("许可内容", "permit_content"), ("许可有效期（月，0=无）", "validity_months"),
     *[(f"{label}（是/否）", flag) for flag, label in EXCLUSION_FLAGS.items()],
     ("列入独立审批清单（是/否）", "independent"),
 ]
+OPTIONAL = {"permit_content", "validity_months"}  # added later: a sheet exported before may lack them
 MAX_ROWS = 5000  # data rows in one import
 MAX_SHEET_ROWS = 4 * MAX_ROWS  # rows scanned, blank ones included: a sheet padded with empty rows stops here
 MAX_COLUMNS = 100  # columns read per row, whatever the sheet's own <dimension> claims
@@ -165,11 +167,10 @@ def _read_rows(data: bytes) -> list[tuple[int, dict]]:
 
 def _parse(rows) -> list[tuple[int, dict]]:
     header = [str(h or "").strip() for h in next(rows, (1, []))[1]]
-    expected = [h for h, _ in COLUMNS]
-    missing = [h for h in expected if h not in header]
+    missing = [h for h, field in COLUMNS if h not in header and field not in OPTIONAL]
     if missing:
         raise refuse("import.columns", f"表头缺少列：{'、'.join(missing)}（请先导出一份作为模板）")
-    index = {field: header.index(h) for h, field in COLUMNS}
+    index = {field: header.index(h) for h, field in COLUMNS if h in header}
     parsed = []
     for number, row in rows:
         if all(v in (None, "") for v in row):

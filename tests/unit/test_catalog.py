@@ -129,7 +129,7 @@ def test_excel_round_trip_and_all_or_nothing_import(admin):
     headers = [c.value for c in ws[1]]
     ws.append([{"code": "370303-NEW-001", "name": "新事项", "category_code": "SCZT", "department_code": "SCZT",
                 "item_type": "即办件", "legal_basis": "某条例", "conditions": "条件一", "materials": "申请书|1|0|是",
-                "statutory_limit_days": 20, "promised_limit_days": 0}.get(field, "否")
+                "statutory_limit_days": 20, "promised_limit_days": 0, "validity_months": 12}.get(field, "否")
                for _, field in catalog_io.COLUMNS])
     ws.cell(row=2, column=headers.index("收费") + 1, value="每件 10 元")
     good = BytesIO()
