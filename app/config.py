@@ -24,6 +24,7 @@ class Settings:
     reconsideration_body: str
     doc_number_pattern: str
     refusal_number_pattern: str
+    not_accepted_number_pattern: str
     session_idle_minutes: int
     session_max_hours: int
     challenge_ttl_seconds: int
@@ -57,6 +58,7 @@ def load_settings() -> Settings:
         reconsideration_body=os.environ.get("APP_RECONSIDERATION_BODY", "淄博市张店区人民政府"),
         doc_number_pattern=os.environ.get("APP_DOC_NUMBER_PATTERN", "张行审许字〔{year}〕{seq}号"),
         refusal_number_pattern=os.environ.get("APP_REFUSAL_NUMBER_PATTERN", "张行审不许字〔{year}〕{seq}号"),
+        not_accepted_number_pattern=os.environ.get("APP_NOT_ACCEPTED_NUMBER_PATTERN", "张行审不受字〔{year}〕{seq}号"),
         session_idle_minutes=_int("APP_SESSION_IDLE_MINUTES", 15),
         session_max_hours=_int("APP_SESSION_MAX_HOURS", 10),
         challenge_ttl_seconds=_int("APP_CHALLENGE_TTL_SECONDS", 120),

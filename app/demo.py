@@ -46,9 +46,10 @@ OFFICERS = [
     ("A001", "王建国", "ZHSL", [ADMIN, AUDITOR], 2015),
     ("S001", "张晓梅", "SCZT", [APPROVER], 2018),
     ("S002", "李志强", "SHSW", [APPROVER], 2019),
+    ("S003", "陈静", "SCZT", [APPROVER], 2020),  # a second 市场准入 approver: 回避 has someone to hand to
     ("P001", "刘芳", "ZHSL", [AUDITOR], 2016),
 ]
-SCOPES = {"S001": (["SCZT"], []), "S002": (["SHSW"], ["370303-WHLY-003"])}
+SCOPES = {"S001": (["SCZT"], []), "S002": (["SHSW"], ["370303-WHLY-003"]), "S003": (["SCZT"], [])}
 
 
 def load_demo_data() -> bool:

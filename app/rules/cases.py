@@ -7,9 +7,10 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.db import transaction
-from app.models import Authorization, Case, Category, Decision, Item, ItemRevision, SecurityKey
+from app.models import Authorization, Case, CaseEvent, Category, Decision, Item, ItemRevision, SecurityKey
 from app.models.base import utcnow
-from app.rules import audit, calendar, clock, inputs, personal_data
+from app.rules import audit, calendar, clock, inputs, notices, personal_data
+from app.rules.catalog import material_text
 from app.rules.errors import refuse
 from app.rules.identity import normalize_id
 from app.rules.roles import APPROVER
@@ -60,41 +61,145 @@ def check_item_in_scope(session: Session, auth: Authorization, item: Item | None
     return item
 
 
-@audit_refusals("case.accept")
-def accept_new_case(principal: Principal, item_id: Any, applicant_name: Any, id_type: Any, id_number: Any,
-                    materials_received: Any, no_conflict: Any) -> Case:
-    """Open and accept in one step: only a complete application is accepted (六(一))."""
-    if not isinstance(item_id, int) or isinstance(item_id, bool):
-        raise refuse("item.none", "请选择事项")
+# 不予受理 (行政许可法 第三十二条第一款): why an application is not accepted.
+NOT_ACCEPTED_REASONS = {
+    "not_permit": "申请事项依法不需要取得行政许可",
+    "not_organ": "申请事项依法不属于本机关职权范围",
+    "not_independent": "申请事项不属于独立审批事项清单范围",
+}
+
+
+def _applicant(applicant_name: Any, id_type: Any, id_number: Any, no_conflict: Any) -> tuple[str, str, str]:
     name = applicant_name.strip() if isinstance(applicant_name, str) else ""
     if not name or len(name) > 200:
         raise refuse("applicant.name", "请填写申请人名称")
     id_type, id_number = normalize_id(id_type, id_number)
-    received = _int_list(materials_received)
     if no_conflict is not True:
         raise refuse("case.conflict_not_declared", "受理前须声明与本申请无利害关系（回避）")
+    return name, id_type, id_number
+
+
+def _checked_item(session: Session, principal: Principal, item_id: Any) -> Item:
+    if not isinstance(item_id, int) or isinstance(item_id, bool):
+        raise refuse("item.none", "请选择事项")
+    auth = _approver_authorization(session, principal)
+    return check_item_in_scope(session, auth, session.get(Item, item_id), _bound_items(session, principal))
+
+
+def missing_materials(item: dict | Item, received: list[int]) -> list[str]:
+    materials = item["materials"] if isinstance(item, dict) else item.materials
+    if any(i >= len(materials) or i < 0 for i in received):
+        raise refuse("input.invalid", "材料清单不符")
+    return [m["name"] for i, m in enumerate(materials) if m.get("required", True) and i not in received]
+
+
+def _open(session: Session, principal: Principal, item: Item, applicant: tuple[str, str, str],
+          received: list[int], state: str) -> Case:
+    name, id_type, id_number = applicant
+    case = Case(case_no="", item_id=item.id, item_revision=item.revision, approver_id=principal.officer_id,
+                applicant_name=name, applicant_id_type=id_type,
+                applicant_id_encrypted=personal_data.encrypt(id_number),
+                applicant_id_masked=personal_data.mask(id_number), materials_received=received,
+                no_conflict_declared=True, state=state)
+    session.add(case)
+    session.flush()
+    case.case_no = f"SL{case.created_at.astimezone(clock.BEIJING):%Y%m%d}{case.id:06d}"  # the Beijing date, not UTC
+    session.add(case)
+    event(session, case, "received", principal.officer_id, item_code=item.code, item_revision=item.revision)
+    return case
+
+
+def event(session: Session, case: Case, kind: str, officer_id: int | None, **details) -> None:
+    """A step in the case's history (case_event, append-only) and on the audit log."""
+    session.add(CaseEvent(case_id=case.id, kind=kind, officer_id=officer_id, details=details))
+    audit.record(session, f"case.{kind}", f"case:{case.id}", officer_id, case_no=case.case_no, **details)
+
+
+def _accept(session: Session, principal: Principal, case: Case, item: dict) -> Case:
+    """受理: the deadline runs from today (Beijing), in working days of the accepted revision's limit;
+    the 受理通知书 is issued with it."""
+    case.state, case.accepted_at = "accepted", utcnow()
+    case.deadline, case.deadline_provisional = calendar.deadline(session, clock.today(), item["promised_limit_days"])
+    session.add(case)
+    event(session, case, "accepted", principal.officer_id, deadline=case.deadline.isoformat())
+    notices.issue(session, principal, case, "acceptance")
+    return case
+
+
+@audit_refusals("case.accept")
+def accept_new_case(principal: Principal, item_id: Any, applicant_name: Any, id_type: Any, id_number: Any,
+                    materials_received: Any, no_conflict: Any) -> Case:
+    """Open and accept in one step: only a complete application is accepted (六(一))."""
+    applicant = _applicant(applicant_name, id_type, id_number, no_conflict)
+    received = _int_list(materials_received)
     with transaction() as session:
-        auth = _approver_authorization(session, principal)
-        item = check_item_in_scope(session, auth, session.get(Item, item_id), _bound_items(session, principal))
-        if any(i >= len(item.materials) or i < 0 for i in received):
-            raise refuse("input.invalid", "材料清单不符")
-        missing = [m["name"] for i, m in enumerate(item.materials) if m.get("required", True) and i not in received]
+        item = _checked_item(session, principal, item_id)
+        missing = missing_materials(item, received)
         if missing:
-            raise refuse("case.materials_missing", f"材料不齐全，缺少：{'、'.join(missing)}")
-        now = utcnow()
-        deadline, provisional = calendar.deadline(session, clock.today(), item.promised_limit_days)
-        case = Case(case_no="", item_id=item.id, item_revision=item.revision, approver_id=principal.officer_id,
-                    applicant_name=name, applicant_id_type=id_type,
-                    applicant_id_encrypted=personal_data.encrypt(id_number),
-                    applicant_id_masked=personal_data.mask(id_number), materials_received=received,
-                    no_conflict_declared=True, state="accepted", accepted_at=now, deadline=deadline,
-                    deadline_provisional=provisional)
+            raise refuse("case.materials_missing", f"材料不齐全，缺少：{'、'.join(missing)}（请一次性告知补正）")
+        case = _open(session, principal, item, applicant, received, "accepted")
+        return _accept(session, principal, case, accepted_item(session, case))
+
+
+@audit_refusals("case.correction")
+def notify_correction(principal: Principal, item_id: Any, applicant_name: Any, id_type: Any, id_number: Any,
+                      materials_received: Any, needs: Any, no_conflict: Any) -> Case:
+    """一次性告知补正 (行政许可法 第三十二条第一款第四项): every missing required material and every
+    received one marked defective, each with what is needed, in one notice; the case waits."""
+    applicant = _applicant(applicant_name, id_type, id_number, no_conflict)
+    received = _int_list(materials_received)
+    needs = needs if isinstance(needs, dict) else {}
+    with transaction() as session:
+        item = _checked_item(session, principal, item_id)
+        missing_materials(item, received)  # checks the indices
+        listed = []
+        for i, m in enumerate(item.materials):
+            need = str(needs.get(str(i)) or "").strip()[:300]
+            if i not in received and m.get("required", True):
+                listed.append({"material": m["name"], "need": need or f"未提交，请补充提交（{material_text(m)}）"})
+            elif need:
+                listed.append({"material": m["name"], "need": need})
+        if not listed:
+            raise refuse("case.nothing_to_correct", "材料齐全且无须补正：请直接受理，或在“补正要求”中写明需补正的内容")
+        case = _open(session, principal, item, applicant, received, "awaiting_correction")
+        case.correction = listed
         session.add(case)
-        session.flush()
-        case.case_no = f"SL{now.astimezone(clock.BEIJING):%Y%m%d}{case.id:06d}"  # the Beijing date, not UTC
+        event(session, case, "correction_notified", principal.officer_id, materials=[x["material"] for x in listed])
+        notices.issue(session, principal, case, "correction")
+        return case
+
+
+@audit_refusals("case.accept_corrected")
+def accept_corrected(principal: Principal, case_id: Any, materials_received: Any) -> Case:
+    """The applicant returns with the corrections: accepted that day once everything is there."""
+    received = _int_list(materials_received)
+    with transaction() as session:
+        case = own_case(session, principal, case_id)
+        if case.state != "awaiting_correction":
+            raise refuse("case.not_awaiting_correction", "该办件不在待补正状态")
+        _checked_item(session, principal, case.item_id)
+        item = accepted_item(session, case)
+        missing = missing_materials(item, received)
+        if missing:
+            raise refuse("case.materials_missing", f"材料仍不齐全，缺少：{'、'.join(missing)}")
+        case.materials_received = received
+        return _accept(session, principal, case, item)
+
+
+@audit_refusals("case.not_accept")
+def register_not_accepted(principal: Principal, item_id: Any, applicant_name: Any, id_type: Any, id_number: Any,
+                          category: Any, reason: Any, no_conflict: Any) -> Case:
+    """不予受理: the application is registered (收件) with the reason; the 不予受理决定书 is then signed
+    with the approver's key like any decision (decisions.prepare)."""
+    applicant = _applicant(applicant_name, id_type, id_number, no_conflict)
+    if category not in NOT_ACCEPTED_REASONS:
+        raise refuse("case.not_accepted_category", "请选择不予受理的理由类别")
+    reason = inputs.reason(reason, "请写明不予受理的具体理由")
+    with transaction() as session:
+        item = _checked_item(session, principal, item_id)
+        case = _open(session, principal, item, applicant, [], "received")
+        case.closing_category, case.closing_reason = category, reason
         session.add(case)
-        audit.record(session, "case.accepted", f"case:{case.id}", principal.officer_id, case_no=case.case_no,
-                     item_code=item.code, item_revision=item.revision, deadline=deadline.isoformat())
         return case
 
 
@@ -118,6 +223,7 @@ def own_case(session: Session, principal: Principal, case_id: Any) -> Case:
 
 def cases_of(principal: Principal, limit: int = 50) -> list[tuple[Case, Item, Decision | None]]:
     """The approver's latest cases, with the decision where there is one."""
+    principal.require(APPROVER)
     with transaction() as session:
         return list(session.exec(select(Case, Item, Decision).join(Item, Case.item_id == Item.id)
                                  .outerjoin(Decision, Decision.case_id == Case.id)

@@ -98,6 +98,10 @@ def parse_materials(value: Any) -> list[dict]:
     return materials
 
 
+def limit_text(days: int) -> str:
+    return "当场办结" if days == 0 else f"{days} 个工作日"
+
+
 def material_text(m: dict) -> str:
     parts = [f"原件{m['originals']}份" if m.get("originals") else "", f"复印件{m['copies']}份" if m.get("copies") else ""]
     return "，".join(p for p in parts if p) + ("" if m.get("required", True) else "（可选）")

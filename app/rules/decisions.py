@@ -11,7 +11,8 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from calendar import monthrange
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from app.models import Authorization, Case, Category, Decision, Item, Officer, S
 from app.models.base import utcnow
 from app.rules import audit, certificates, clock, document_numbers, inputs
 from app.rules.canonical import canonical_json
-from app.rules.cases import _int_list, accepted_item, own_case
+from app.rules.cases import NOT_ACCEPTED_REASONS, _int_list, accepted_item, event, own_case
 from app.rules.errors import refuse
 from app.rules.key_state import record_use, suspending_clones
 from app.rules.roles import APPROVER, AUDITOR
@@ -37,6 +38,14 @@ from app.signing.evidence import NONCE_BYTES, PAYLOAD_FORMAT, attach_evidence, b
 from app.signing.pades import sealer
 from app.signing.pki import bureau
 from app.signing.renderer import render_pdf
+
+# accepted → 准予/不予许可; received with a 不予受理 reason → 不予受理决定书
+SIGNABLE_STATES = ("accepted", "received")
+REGULATION = "《张店区行政审批服务局推行“独立审批”制度的实施方案（试行）》"
+NOT_ACCEPTED_BASIS = {"not_permit": "《中华人民共和国行政许可法》第三十二条第一款第（一）项",
+                      "not_organ": "《中华人民共和国行政许可法》第三十二条第一款第（二）项",
+                      "not_independent": REGULATION}
+
 
 @dataclass(frozen=True)
 class SigningRequest:
@@ -74,9 +83,34 @@ def check_signable(session: Session, principal: Principal, case: Case, key: Secu
     flags = exclusions(item)
     if flags:
         raise refuse("item.excluded", f"“{item.name}”{'、'.join(flags)}，不能独立审批")
-    if case.state != "accepted":
+    if case.state not in SIGNABLE_STATES:
         raise refuse("case.not_signable", "办件当前状态不能签署决定")
     return item
+
+
+def _not_accepted_text(case: Case, item: dict) -> list[str]:
+    received = case.created_at.astimezone(clock.BEIJING)
+    lead = f"你（单位）于{received.year}年{received.month}月{received.day}日提出的{item['name']}申请，经审查，"
+    ending = {"not_permit": "本机关决定不予受理。该事项依法不需要取得行政许可。",
+              "not_organ": "本机关决定不予受理。请向有权作出该行政许可的行政机关提出申请。",
+              "not_independent": "本机关决定不予受理独立审批申请。你（单位）可以依法按一般程序提出申请。"}
+    return [lead + f"{NOT_ACCEPTED_REASONS[case.closing_category]}（理由列后）。",
+            f"根据{NOT_ACCEPTED_BASIS[case.closing_category]}的规定，" + ending[case.closing_category]]
+
+
+def _permit(item: dict, outcome: str, content: Any, decided_on: date) -> dict:
+    """许可内容 and validity of an approval, where the accepted item has them; the approver may make
+    the content specific to this application. Valid from the decision day for the item's months."""
+    if outcome != "approved":
+        return {"content": "", "valid_from": "", "valid_until": ""}
+    text = content.strip()[:500] if isinstance(content, str) and content.strip() else item.get("permit_content", "")
+    months = item.get("validity_months", 0)  # revisions recorded before it existed have none
+    if not months:
+        return {"content": text, "valid_from": "", "valid_until": ""}
+    year, month = divmod(decided_on.month - 1 + months, 12)
+    year += decided_on.year
+    end = date(year, month + 1, min(decided_on.day, monthrange(year, month + 1)[1])) - timedelta(days=1)
+    return {"content": text, "valid_from": decided_on.isoformat(), "valid_until": end.isoformat()}
 
 
 def _decision_text(item: dict, refusal_reasons: list[dict]) -> list[str]:
@@ -126,15 +160,17 @@ def _outcome(item: dict, met: list[int], reasons: Any) -> tuple[str, list[dict]]
 
 
 OUTCOMES = {"approved": ("准予行政许可决定书", "doc_number_pattern"),
-            "refused": ("不予行政许可决定书", "refusal_number_pattern")}
+            "refused": ("不予行政许可决定书", "refusal_number_pattern"),
+            "not_accepted": ("不予受理决定书", "not_accepted_number_pattern")}
 
 
 @audit_refusals("decision.prepare")
-def prepare(principal: Principal, case_id: Any, conditions_met: Any, opinion: Any,
-            reasons: Any = None) -> SigningRequest:
-    """Blocking (renders the PDF): call from a worker thread. The outcome follows the review: every
-    condition met → 准予; otherwise 不予, with a reason for each condition not met. The approver's
-    review opinion (审查意见) is required either way and signed with the decision."""
+def prepare(principal: Principal, case_id: Any, conditions_met: Any, opinion: Any, reasons: Any = None,
+            late_reason: Any = None, permit_content: Any = None, no_conflict: Any = None) -> SigningRequest:
+    """Blocking (renders the PDF): call from a worker thread. An accepted case's outcome follows the
+    review: every condition met → 准予; otherwise 不予, with a reason for each condition not met. A
+    received case with a 不予受理 reason gets the 不予受理决定书. The approver's review opinion (审查意见)
+    is required either way and signed with the decision; so is a reason when the deadline has passed."""
     met = _int_list(conditions_met)
     opinion = inputs.reason(opinion, "请填写审查意见（审批人须写明意见，不得只签名）")
     with transaction() as session:
@@ -142,9 +178,23 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any, opinion: An
         key = session.get(SecurityKey, principal.key_id)
         check_signable(session, principal, case, key)  # today's catalog decides whether it may be signed …
         item = accepted_item(session, case)  # … the version accepted decides what it says
+        if not case.no_conflict_declared:  # handed over (回避): the new approver declares first
+            if no_conflict is not True:
+                raise refuse("case.conflict_not_declared", "接手的办件须先声明与本申请无利害关系（回避）")
+            case.no_conflict_declared = True
+            session.add(case)
+            event(session, case, "conflict_declared", principal.officer_id)
+        late = case.state == "accepted" and case.deadline is not None and clock.today() > case.deadline
+        late_reason = inputs.reason(late_reason, f"已超过办结期限（{case.deadline}），须写明逾期原因") if late else ""
         if any(i >= len(item["conditions"]) for i in met):
             raise refuse("input.invalid", "审查清单不符")
-        outcome, refusal_reasons = _outcome(item, met, reasons)
+        if case.state == "received":
+            outcome, met = "not_accepted", []
+            refusal_reasons = [{"condition": NOT_ACCEPTED_REASONS[case.closing_category], "reason": case.closing_reason}]
+            decision_text = _not_accepted_text(case, item)
+        else:
+            outcome, refusal_reasons = _outcome(item, met, reasons)
+            decision_text = _decision_text(item, refusal_reasons)
         title, pattern = OUTCOMES[outcome]
         now = clock.now_beijing().replace(microsecond=0)
         number = document_numbers.reserve(session, getattr(settings, pattern), now.year, case.id, outcome)
@@ -155,14 +205,14 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any, opinion: An
         content = {
             "format": PAYLOAD_FORMAT, "organ": settings.organ_name, "title": title,
             "outcome": outcome, "document_number": number, "case_no": case.case_no,
-            "accepted_at": case.accepted_at.astimezone(clock.BEIJING).isoformat(),
+            "accepted_at": case.accepted_at.astimezone(clock.BEIJING).isoformat() if case.accepted_at else "",
             "item": {"code": item["code"], "name": item["name"], "revision": case.item_revision,
                      "legal_basis": item["legal_basis"]},
             "applicant": {"name": case.applicant_name, "id_type": case.applicant_id_type,
                           "id_number_masked": case.applicant_id_masked},
             "conditions_met": [item["conditions"][i] for i in met], "review_opinion": opinion,
-            "refusal_reasons": refusal_reasons, "decision_text": _decision_text(item, refusal_reasons),
-            "remedy": _remedy(),
+            "refusal_reasons": refusal_reasons, "decision_text": decision_text,
+            "permit": _permit(item, outcome, permit_content, now.date()), "remedy": _remedy(),
             "approver": {"staff_no": approver.staff_no, "name": approver.name},
             "key": {"credential_id": websafe_encode(key.credential_id), "fingerprint": key_fingerprint(cose_key),
                     "certificate_serial": certificate.serial},
@@ -179,7 +229,7 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any, opinion: An
     with transaction() as session:
         challenge_id = webauthn.store_challenge(session, "sign", state, principal.officer_id,
                                                 {"case_id": case.id, "key_id": key.id, "certificate_id": certificate.id,
-                                                 "payload": payload.decode("utf-8")})
+                                                 "late_reason": late_reason, "payload": payload.decode("utf-8")})
     return SigningRequest(challenge_id, options, number)
 
 
@@ -252,7 +302,12 @@ def _store_in_one_transaction(principal: Principal, challenge, assertion, payloa
             client_data_json=cdj, signature=assertion.response.signature, sign_count=new_count,
             document_sha256=content["document"]["sha256"], pdf_sha256=pdf_sha, pdf_size=len(sealed))
         session.add(decision)
-        case.state, case.outcome, case.decided_at = "decided", content["outcome"], decision.decided_at
+        case.state = "not_accepted" if content["outcome"] == "not_accepted" else "decided"
+        case.outcome, case.decided_at = content["outcome"], decision.decided_at
+        if challenge.context.get("late_reason"):
+            case.late_reason = challenge.context["late_reason"]
+            event(session, case, "decided_late", principal.officer_id, deadline=str(case.deadline),
+                  reason=case.late_reason)
         session.add(case)
         session.flush()
         audit.record(session, "decision.signed", f"case:{case.id}", principal.officer_id,

@@ -35,6 +35,12 @@ class Calendar:
             counted += working
         return day, provisional
 
+    def workdays_between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end` (negative when `end` is earlier):
+        what is left of a time limit, or by how much it is overrun."""
+        sign, (low, high) = (1, (start, end)) if end >= start else (-1, (end, start))
+        return sign * sum(self.is_workday(low + timedelta(days=n))[0] for n in range(1, (high - low).days + 1))
+
 
 def package_knows(year: int) -> bool:
     try:

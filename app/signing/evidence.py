@@ -35,8 +35,10 @@ from app.rules.errors import Refused, refuse
 EVIDENCE_FILE = "approval-evidence.json"
 EVIDENCE_FORMAT_V1 = "zd-independent-approval/evidence/v1"
 PAYLOAD_FORMAT_V1 = "zd-independent-approval/decision/v1"
-EVIDENCE_FORMAT = "zd-independent-approval/evidence/v2"
-PAYLOAD_FORMAT = "zd-independent-approval/decision/v2"
+EVIDENCE_FORMAT_V2 = "zd-independent-approval/evidence/v2"
+PAYLOAD_FORMAT_V2 = "zd-independent-approval/decision/v2"
+EVIDENCE_FORMAT = "zd-independent-approval/evidence/v3"  # v2 + the permit's content and validity
+PAYLOAD_FORMAT = "zd-independent-approval/decision/v3"
 ALLOWED_COSE_ALGORITHMS = {-7: "ES256", -8: "EdDSA", -257: "RS256"}
 NONCE_BYTES = 16
 
@@ -67,7 +69,7 @@ def key_fingerprint(cose_key: bytes) -> str:
 def build_evidence(*, payload: bytes, challenge: bytes, credential_id: bytes, cose_key: bytes,
                    authenticator_data: bytes, client_data_json: bytes, signature: bytes,
                    certificates: list[bytes]) -> bytes:
-    """Format v2 (docs/evidence.md); `certificates` = [key certificate, issuing bureau certificate], DER."""
+    """Format v3 (docs/evidence.md); `certificates` = [key certificate, issuing bureau certificate], DER."""
     doc = {
         "format": EVIDENCE_FORMAT,
         "payload": payload.decode("utf-8"),
@@ -270,13 +272,15 @@ _DECISION = {
     "decided_at": str, "verification_code": str,
     "verify_url": str, "origin": str, "rp_id": str, "document": {"sha256": str, "length": int},
 }
+_DECISION_V2 = {**_DECISION, "key": {"credential_id": B64, "fingerprint": str, "certificate_serial": str},
+                "review_opinion": str, "refusal_reasons": [{"condition": str, "reason": str}]}
 # evidence format → (evidence schema, payload format, payload schema)
 SCHEMAS = {
     EVIDENCE_FORMAT_V1: ({**_ASSERTION, "approver": PERSON, "signed_at": str}, PAYLOAD_FORMAT_V1,
                          {**_DECISION, "key": {"credential_id": B64, "fingerprint": str}}),
+    EVIDENCE_FORMAT_V2: ({**_ASSERTION, "certificates": [B64]}, PAYLOAD_FORMAT_V2, _DECISION_V2),
     EVIDENCE_FORMAT: ({**_ASSERTION, "certificates": [B64]}, PAYLOAD_FORMAT,
-                      {**_DECISION, "key": {"credential_id": B64, "fingerprint": str, "certificate_serial": str},
-                       "review_opinion": str, "refusal_reasons": [{"condition": str, "reason": str}]}),
+                      {**_DECISION_V2, "permit": {"content": str, "valid_from": str, "valid_until": str}}),
 }
 
 

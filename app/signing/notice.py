@@ -7,13 +7,9 @@ from markupsafe import Markup
 
 from app.config import settings
 from app.models import Item
-from app.rules.catalog import material_text
+from app.rules.catalog import limit_text, material_text
 from app.rules.flowchart import flowchart_svg
 from app.signing.document import FONT, template
-
-
-def limit_text(days: int) -> str:
-    return "当场办结" if days == 0 else f"{days} 个工作日"
 
 
 def notice_html(item: Item, category: str, department: str) -> str:
