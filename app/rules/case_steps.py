@@ -6,13 +6,13 @@ is overwritten without its history."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
 
 from app.db import transaction
-from app.models import Case, CaseEvent, Category, Item, Officer, SecurityKey
+from app.models import Case, CaseEvent, Category, Decision, Item, Officer, SecurityKey
 from app.models.base import utcnow
 from app.rules import calendar, clock, inputs, notices, stepup
 from app.rules.cases import accepted_item, event, own_case
@@ -32,6 +32,8 @@ TRANSFER_REASONS = {
     "hearing": "依法需要举行听证",
     "major_legal_review": "属于重大行政许可决定，需要进行法制审核",
 }
+DUE_SOON_DAYS = 7
+NO_TIMING = {"text": "", "overdue": False}
 MAX_EXTENSION_DAYS = 10  # 行政许可法 第四十二条: 经本行政机关负责人批准，可以延长十日
 
 
@@ -160,7 +162,7 @@ def timing(session: Session, case: Case, item: dict) -> dict:
     """What the counter shows of the time limit: minutes since acceptance for an on-the-spot item,
     remaining (or overrun) working days for the others."""
     if case.state != "accepted" or case.accepted_at is None:
-        return {"text": "", "overdue": False}
+        return NO_TIMING
     if item["promised_limit_days"] == 0 and clock.today() == case.accepted_at.astimezone(clock.BEIJING).date():
         minutes = int((utcnow() - case.accepted_at).total_seconds() // 60)
         return {"text": f"当场办结·已用时 {minutes} 分钟", "overdue": False}
@@ -170,13 +172,26 @@ def timing(session: Session, case: Case, item: dict) -> dict:
     return {"text": "今日到期" if left == 0 else f"剩余 {left} 个工作日", "overdue": False}
 
 
+def my_cases(principal: Principal, limit: int = 50) -> list[tuple[Case, Item, Decision | None, dict]]:
+    """The approver's latest cases, with the decision where there is one and the time limit."""
+    principal.require(APPROVER)
+    with transaction() as session:
+        rows = session.exec(select(Case, Item, Decision).join(Item, Case.item_id == Item.id)
+                            .outerjoin(Decision, Decision.case_id == Case.id)
+                            .where(Case.approver_id == principal.officer_id)
+                            .order_by(Case.id.desc()).limit(limit)).all()
+        return [(c, i, d, timing(session, c, accepted_item(session, c)) if c.state == "accepted" else NO_TIMING)
+                for c, i, d in rows]
+
+
 def overdue_and_due(admin: Principal) -> list[tuple[Case, Item, Officer, dict]]:
-    """Every accepted case past or at its deadline, for the working group (oldest deadline first)."""
+    """Every accepted case past its deadline or due within a week, for the working group (oldest
+    deadline first): in time to extend, or to ask why."""
     admin.require(ADMIN)
     with transaction() as session:
         rows = session.exec(select(Case, Item, Officer).join(Item, Case.item_id == Item.id)
                             .join(Officer, Case.approver_id == Officer.id)
-                            .where(Case.state == "accepted", Case.deadline <= clock.today())
+                            .where(Case.state == "accepted", Case.deadline <= clock.today() + timedelta(days=DUE_SOON_DAYS))
                             .order_by(Case.deadline, Case.id).limit(500)).all()
         return [(c, i, o, timing(session, c, accepted_item(session, c))) for c, i, o in rows]
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.db import transaction
-from app.models import Authorization, Case, CaseEvent, Category, Decision, Item, ItemRevision, SecurityKey
+from app.models import Authorization, Case, CaseEvent, Category, Item, ItemRevision, SecurityKey
 from app.models.base import utcnow
 from app.rules import audit, calendar, clock, inputs, notices, personal_data
 from app.rules.catalog import material_text
@@ -219,13 +219,3 @@ def own_case(session: Session, principal: Principal, case_id: Any) -> Case:
     if case is None or case.approver_id != principal.officer_id:
         raise refuse("case.not_own", "办件不存在或不属于您")
     return case
-
-
-def cases_of(principal: Principal, limit: int = 50) -> list[tuple[Case, Item, Decision | None]]:
-    """The approver's latest cases, with the decision where there is one."""
-    principal.require(APPROVER)
-    with transaction() as session:
-        return list(session.exec(select(Case, Item, Decision).join(Item, Case.item_id == Item.id)
-                                 .outerjoin(Decision, Decision.case_id == Case.id)
-                                 .where(Case.approver_id == principal.officer_id)
-                                 .order_by(Case.id.desc()).limit(limit)).all())

@@ -39,16 +39,28 @@ def register_key_for(page, staff_no: str) -> None:
     page.wait_for_selector(f"#notice:has-text('（{staff_no}）登记密钥')")
 
 
-def accept_case(page, code: str = "370303-SCZT-001", applicant: str = "淄博市张店区示例餐饮店") -> None:
-    """At the counter: choose the item, enter the applicant, receive every material, accept."""
-    page.wait_for_selector(f"#item option:has-text('{code}')", state="attached")
-    page.select_option("#item", label=next(o for o in page.locator("#item option").all_inner_texts() if code in o))
-    page.wait_for_selector("#materials input[type=checkbox]")
+def choose(page, trigger: str, text: str) -> None:
+    """Pick the option containing `text` in a Radix select."""
+    page.click(trigger)
+    page.locator("[role=option]", has_text=text).first.click()
+
+
+def fill_application(page, code: str = "370303-SCZT-001", applicant: str = "淄博市张店区示例餐饮店",
+                     received: int | None = None) -> None:
+    """At the counter: choose the item, enter the applicant, tick the materials received (all by
+    default), declare no conflict."""
+    choose(page, "#item", code)
+    page.wait_for_selector("#materials [role=checkbox]")
     page.fill("#applicant-name", applicant)
     page.fill("#id-number", VALID_ID)
-    for box in page.locator("#materials input[type=checkbox]").all():
+    boxes = page.locator("#materials [role=checkbox]").all()
+    for box in boxes[:len(boxes) if received is None else received]:
         box.check()
-    page.check("input[name=no_conflict]")
+    page.check("#no-conflict")
+
+
+def accept_case(page, code: str = "370303-SCZT-001", applicant: str = "淄博市张店区示例餐饮店") -> None:
+    fill_application(page, code, applicant)
     page.click("#accept")
     page.wait_for_selector("#notice:has-text('已受理')")
 
@@ -58,7 +70,7 @@ OPINION = "经审查，申请材料齐全、符合法定形式，符合受理条
 
 def review(page, opinion: str = OPINION) -> None:
     """Confirm every acceptance condition and write the review opinion."""
-    for box in page.locator("input[name^=condition-]").all():
+    for box in page.locator("#current-case [role=checkbox][id^=condition-]").all():
         box.check()
     page.fill("#opinion", opinion)
 

@@ -93,7 +93,7 @@ def test_a_refusal_is_signed_with_its_reasons_and_verifies(approver, tmp_path):
     page = kb.page
     page.goto(kb.origin + "/counter")
     accept_case(page)
-    boxes = page.locator("input[name^=condition-]").all()
+    boxes = page.locator("#current-case [role=checkbox][id^=condition-]").all()
     for box in boxes[:-1]:
         box.check()
     page.fill("#opinion", "经审查，经营场所不符合要求，不同意许可。")

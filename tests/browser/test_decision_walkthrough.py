@@ -42,8 +42,10 @@ def test_decision_from_counter_to_auditor(key_browser, tmp_path):
     page.wait_for_selector("#error:has-text('无权操作')")  # the server refused the page's load event
     assert page.locator("#denied").is_visible() and page.locator("#officers").count() == 0
     page.goto(origin + "/counter")
-    page.wait_for_selector("#item option:has-text('370303-SCZT-001')", state="attached")
-    options = page.locator("#item option").all_inner_texts()
+    page.click("#item")
+    page.wait_for_selector("[role=option]:has-text('370303-SCZT-001')")
+    options = page.locator("[role=option]").all_inner_texts()
+    page.keyboard.press("Escape")
     assert not any("370303-SHSW-002" in o or "370303-SCZT-004" in o for o in options)
     accept_case(page)
     review_and_sign(page)

@@ -215,7 +215,7 @@ def test_a_v1_decision_verifies_as_v1_integrity_only_and_is_never_valid_offline(
     """Decisions signed before format v2 carry no seal and no certificate: they verify as v1 and say so."""
     _, payload, document = honest
     key = AnyKey()
-    v1_payload = {**{k: v for k, v in payload.items() if k not in ("review_opinion", "refusal_reasons")},
+    v1_payload = {**{k: v for k, v in payload.items() if k not in ("review_opinion", "refusal_reasons", "permit")},
                   "format": evidence.PAYLOAD_FORMAT_V1,
                   "key": {"credential_id": evidence.websafe_encode(key.credential_id),
                           "fingerprint": evidence.key_fingerprint(key.cose)}}

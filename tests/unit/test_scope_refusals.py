@@ -27,7 +27,7 @@ def forged_case(principal, code: str) -> Case:
         case = Case(case_no=f"X{code}", item_id=item.id, item_revision=item.revision,
                     approver_id=principal.officer_id, applicant_name="某某", applicant_id_type="居民身份证",
                     applicant_id_encrypted=personal_data.encrypt(flows.VALID_ID), applicant_id_masked="x",
-                    state="accepted", accepted_at=utcnow())
+                    state="accepted", accepted_at=utcnow(), no_conflict_declared=True)
         s.add(case)
     return case
 
