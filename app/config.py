@@ -21,6 +21,7 @@ class Settings:
     rp_id: str
     rp_name: str
     organ_name: str
+    organ_credit_code: str  # 统一社会信用代码 of the organ, for 双公示 data
     reconsideration_body: str
     doc_number_pattern: str
     refusal_number_pattern: str
@@ -55,6 +56,7 @@ def load_settings() -> Settings:
         rp_id=os.environ.get("APP_RP_ID") or (urlsplit(origin).hostname or "localhost"),
         rp_name=os.environ.get("APP_RP_NAME", "独立审批系统"),
         organ_name=os.environ.get("APP_ORGAN_NAME", "淄博市张店区行政审批服务局"),
+        organ_credit_code=os.environ.get("APP_ORGAN_CREDIT_CODE", "").strip().upper(),
         reconsideration_body=os.environ.get("APP_RECONSIDERATION_BODY", "淄博市张店区人民政府"),
         doc_number_pattern=os.environ.get("APP_DOC_NUMBER_PATTERN", "张行审许字〔{year}〕{seq}号"),
         refusal_number_pattern=os.environ.get("APP_REFUSAL_NUMBER_PATTERN", "张行审不许字〔{year}〕{seq}号"),

@@ -7,8 +7,8 @@ from app.rules.roles import ROLE_NAMES
 from app.state.auth import AuthState
 
 NAV = (("approver", "/counter", "审批窗口"), ("admin", "/catalog", "事项清单"), ("admin", "/roster", "人员与密钥"),
-       ("admin", "/calendar", "节假日"),
-       ("admin", "/cases", "办件监督"), ("auditor", "/audits", "评查"))
+       ("admin", "/calendar", "节假日"), ("admin", "/cases", "办件监督"), ("admin", "/publicity", "双公示"),
+       ("auditor", "/audits", "评查"))
 
 
 def messages() -> rx.Component:
