@@ -69,8 +69,11 @@ def new_case_form() -> rx.Component:
                                  rx.text_area(name="reason", id="reason", max_length=500, rows="3", width="100%"),
                                  "reason", "reason"),
                         width="100%"),
-                    labelled("收取材料（逐项核对）", rx.box(rx.foreach(CounterState.materials, material_row),
-                                                   id="materials", width="100%"), "materials")),
+                    labelled("收取材料（逐项核对）", rx.box(
+                        rx.cond(CounterState.materials.length() == 0, rx.text("请先选择事项，再逐项核对材料", size="2",
+                                                                              color="gray")),
+                        rx.foreach(CounterState.materials, material_row), id="materials", width="100%"),
+                        "materials")),
             rx.checkbox("本人声明：与本申请无利害关系，无需回避", name="no_conflict", id="no-conflict"),
             field_error("no_conflict"),
             rx.button(rx.match(CounterState.intake, ("correction", "出具补正材料通知书"),

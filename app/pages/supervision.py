@@ -26,10 +26,13 @@ def extend_dialog(c: dict) -> rx.Component:
                 rx.el.label("延期理由（负责人批准情况）", html_for="extend-reason-" + c["id"],
                             style={"font-weight": "bold"}),
                 rx.text_area(name="reason", id="extend-reason-" + c["id"], max_length=500, width="100%"),
+                rx.cond(AuthState.error != "", rx.callout(AuthState.error, color_scheme="red", size="1")),
                 rx.hstack(rx.dialog.close(rx.button("取消", type="button", variant="soft", color_scheme="gray")),
-                          rx.dialog.close(rx.button("确认延期", type="submit", id="confirm-extend-" + c["id"])),
+                          rx.button("确认延期", type="submit", id="confirm-extend-" + c["id"]),
                           justify="end", width="100%"),
                 spacing="2", width="100%"), on_submit=SupervisionState.extend, reset_on_submit=False)),
+        open=SupervisionState.extending == c["id"],
+        on_open_change=lambda is_open: SupervisionState.set_extending(c["id"], is_open),
     )
 
 
@@ -55,18 +58,18 @@ def supervision() -> rx.Component:
         "办件监督",
         for_role(ADMIN,
             rx.heading("一周内到期与已逾期的办件（全部审批员）", size="4"),
-            rx.cond(SupervisionState.overdue.length() == 0, rx.text("没有一周内到期或逾期的办件。", color="gray", id="no-overdue")),
+            rx.cond(SupervisionState.overdue.length() == 0, rx.text("没有一周内到期或逾期的办件。", color="gray", id="no-overdue"),
             table(("受理编号", "事项", "审批员", "办结期限", "时限", ""), SupervisionState.overdue, lambda c: rx.table.row(
                 rx.table.cell(c["case_no"], style=NOWRAP), rx.table.cell(c["item"]), rx.table.cell(c["approver"], style=NOWRAP),
                 rx.table.cell(c["deadline"], style=NOWRAP),
                 rx.table.cell(rx.text(c["timing"], color=rx.cond(c["overdue"] == "1", "red", "orange")), style=NOWRAP),
                 rx.table.cell(rx.cond(c["overdue"] == "1", rx.fragment(), extend_dialog(c)), style=NOWRAP),
-                id="overdue-" + c["id"])),
+                id="overdue-" + c["id"]))),
             rx.heading("转出独立审批、待转办的办件", size="4"),
-            rx.cond(SupervisionState.transfers.length() == 0, rx.text("没有转出的办件。", color="gray")),
+            rx.cond(SupervisionState.transfers.length() == 0, rx.text("没有转出的办件。", color="gray"),
             table(("受理编号", "事项", "审批员", "转出时间", "情形", "转办"), SupervisionState.transfers, lambda c: rx.table.row(
                 rx.table.cell(c["case_no"], style=NOWRAP), rx.table.cell(c["item"]), rx.table.cell(c["approver"], style=NOWRAP),
                 rx.table.cell(c["at"], style=NOWRAP), rx.table.cell(c["reason"]), rx.table.cell(route_form(c)),
-                id="transfer-" + c["id"])),
+                id="transfer-" + c["id"]))),
         ),
     )

@@ -15,6 +15,12 @@ from app.state.auth import STEP_UP_ACTIONS, AuthState, to_int
 class SupervisionState(AuthState):
     overdue: list[dict[str, str]] = []
     transfers: list[dict[str, str]] = []
+    extending: str = ""  # the case whose 延期 dialog is open
+
+    @rx.event
+    def set_extending(self, case_id: str, is_open: bool):
+        self.extending = case_id if is_open is True and isinstance(case_id, str) else ""
+        self.error = ""
 
     def _reload(self, principal) -> None:
         self.overdue = [{"id": str(c.id), "case_no": c.case_no, "item": i.name, "approver": f"{o.name}（{o.staff_no}）",
@@ -39,7 +45,7 @@ class SupervisionState(AuthState):
     def _done(self, message: str):
         def finish(principal, _result):
             self._reload(principal)
-            self.notice = message
+            self.notice, self.extending = message, ""
         return finish
 
     @rx.event

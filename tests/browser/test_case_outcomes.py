@@ -142,3 +142,27 @@ def test_recusal_hands_the_case_to_another_approver_who_declares_before_signing(
     page.check("#declare-no-conflict")
     page.click("#sign")
     page.wait_for_selector("#signed-number:has-text('张行审许字')", timeout=60000)
+
+
+def test_an_admin_extends_a_deadline_with_a_fresh_key_confirmation(counter):
+    page = counter.page
+    sign_out(page)
+    sign_in(page, counter.origin, "S001", "/counter")
+    accept_case(page, applicant="淄博市张店区延期测试店")
+    case_no = _case_no(page)
+    sign_out(page)
+    sign_in(page, counter.origin, "A001", "/roster")
+    page.goto(counter.origin + "/cases")
+    row = page.locator("tr", has_text=case_no)
+    before = row.locator("td").nth(3).inner_text()
+    row.locator("button:has-text('延期')").click()
+    page.fill("[id^=extend-reason-]", "需核实经营场所权属证明，经局负责人批准延期")
+    page.fill("[id^=days-]", "5")
+    page.click("[id^=confirm-extend-]")  # the step-up prompt is answered by the virtual key, then it resumes
+    page.wait_for_selector("#notice:has-text('已延期')", timeout=60000)
+    after = page.locator("tr", has_text=case_no).locator("td").nth(3).inner_text()
+    assert after > before
+    page.locator("tr", has_text=case_no).locator("button:has-text('延期')").click()
+    page.fill("[id^=extend-reason-]", "再延一次")
+    page.click("[id^=confirm-extend-]")
+    page.wait_for_selector("[role=dialog] :text('已延期一次')")
