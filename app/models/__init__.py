@@ -5,11 +5,13 @@ from app.models.cases import (Case, CaseEvent, CaseNotice, Decision, DocumentNum
                               Publication)
 from app.models.keys import (AttestationPolicy, EnrollmentToken, LoginSession, SecurityKey, SignInAttempt,
                               WebAuthnChallenge)
+from app.models.supervision import Assessment, ReturnVisit, SpotCheck, SpotCheckReview
 from app.models.pki import AuditCheckpoint, KeyCertificate, RevocationList
 from app.models.org import (Authorization, CalendarEntry, CalendarYear, Category, Department, Item, ItemRevision,
                              Officer, OfficerRevision, Qualification)
 
 __all__ = [
+    "Assessment", "ReturnVisit", "SpotCheck", "SpotCheckReview",
     "AttestationPolicy", "AuditCheckpoint", "AuditEvent", "KeyCertificate", "RevocationList", "Authorization", "CalendarEntry", "CalendarYear", "ItemRevision",
     "OfficerRevision", "Qualification", "Case", "CaseEvent", "CaseNotice", "Publication", "Category", "Decision", "Department",
     "DocumentNumber", "DocumentSequence", "EnrollmentToken", "Item", "LoginSession",

@@ -21,6 +21,7 @@ class Case(SQLModel, table=True):
     applicant_id_type: str = Field(max_length=32)
     applicant_id_encrypted: bytes = bytes_field()  # personal data, encrypted at rest
     applicant_id_masked: str = Field(max_length=64)
+    applicant_phone_encrypted: bytes = bytes_field()  # contact for return visits, encrypted like the ID
     materials_received: list = json_field()
     conditions_met: list = json_field()
     no_conflict_declared: bool = False  # 回避 declaration before acceptance
