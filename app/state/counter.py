@@ -25,7 +25,7 @@ OUTCOME_NAMES = {"approved": "准予许可", "refused": "不予许可", "not_acc
 INTAKE = ("accept", "correction", "not_accepted")
 # Which field a refusal is about, so the page can show it there.
 FIELD_OF_REFUSAL = {"applicant.name": "applicant_name", "applicant.id_type": "id_type",
-                    "applicant.id_missing": "id_number", "applicant.id_invalid": "id_number",
+                    "applicant.id_missing": "id_number", "applicant.id_invalid": "id_number", "applicant.phone": "phone",
                     "case.materials_missing": "materials", "case.nothing_to_correct": "materials",
                     "case.conflict_not_declared": "no_conflict", "item.none": "item",
                     "case.not_accepted_category": "category", "input.reason_missing": "reason"}
@@ -134,18 +134,18 @@ class CounterState(AuthState):
         form = form_data if isinstance(form_data, dict) else {}
         received = [i for i in range(len(self.materials)) if form.get(f"material-{i}")]
         applicant = (form.get("applicant_name"), form.get("id_type"), form.get("id_number"))
-        item_id, declared = to_int(self.selected_item), bool(form.get("no_conflict"))
+        item_id, declared, phone = to_int(self.selected_item), bool(form.get("no_conflict")), form.get("phone")
         try:
             if self.intake == "correction":
                 needs = {str(i): form.get(f"need-{i}") for i in range(len(self.materials))}
-                case = cases.notify_correction(principal, item_id, *applicant, received, needs, declared)
+                case = cases.notify_correction(principal, item_id, *applicant, received, needs, declared, phone)
                 message = f"已出具补正材料通知书，收件编号 {case.case_no}：请打印交申请人"
             elif self.intake == "not_accepted":
                 case = cases.register_not_accepted(principal, item_id, *applicant, form.get("category"),
-                                                   form.get("reason"), declared)
+                                                   form.get("reason"), declared, phone)
                 message = f"已登记 {case.case_no}：请填写审查意见并用安全密钥签署不予受理决定书"
             else:
-                case = cases.accept_new_case(principal, item_id, *applicant, received, declared)
+                case = cases.accept_new_case(principal, item_id, *applicant, received, declared, phone)
                 message = f"已受理，受理编号 {case.case_no}：请打印受理通知书交申请人"
         except Refused as exc:
             # The form keeps what the officer typed; the reason shows beside its field too.

@@ -255,3 +255,16 @@ def test_an_approval_states_the_permit_content_and_validity_of_the_accepted_revi
     until = date.fromisoformat(permit["valid_until"])
     assert until.year == decided.year + 5 and until == date(decided.year + 5, decided.month, decided.day) - timedelta(days=1)
     assert proof.check_file(decisions.read_pdf(decision), root_der()).valid
+
+
+def test_the_applicants_phone_is_optional_checked_and_stored_encrypted(people):
+    from app.rules import personal_data
+
+    _, approver, _ = people
+    item, n = flows.item_id("370303-SCZT-001"), materials()
+    refused(lambda: cases.accept_new_case(approver, item, *APPLICANT, list(range(n)), True, phone="call me"),
+            "applicant.phone")
+    case = cases.accept_new_case(approver, item, *APPLICANT, list(range(n)), True, phone=" 0533-2181234 ")
+    assert b"2181234" not in case.applicant_phone_encrypted
+    assert personal_data.decrypt(case.applicant_phone_encrypted) == "0533-2181234"
+    assert cases.accept_new_case(approver, item, *APPLICANT, list(range(n)), True).applicant_phone_encrypted == b""
