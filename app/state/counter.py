@@ -292,16 +292,11 @@ class CounterState(AuthState):
             if message:
                 self.error, self.notice = message, ""
                 return
-            principal = self._principal(APPROVER)
-            exit_event = self._exit() if principal is None else None
+        principal, decision, event = await self._blocking(APPROVER, decisions.complete, challenge_id,
+                                                          result.get("response") if isinstance(result, dict) else None)
         if principal is None:
-            yield exit_event
-            return
-        try:
-            decision = await asyncio.to_thread(decisions.complete, principal, challenge_id, result["response"])
-        except Refused as exc:
-            async with self:
-                self._refused(exc)
+            if event:
+                yield event
             return
         async with self:
             self._reload(principal)
@@ -314,28 +309,15 @@ class CounterState(AuthState):
 
     @rx.event
     def print_decision(self, decision_id: str):
-        principal = self._principal(APPROVER)
-        if principal is None:
-            return self._exit()
-        try:
-            _, pdf = decisions.pdf_for(principal, to_int(decision_id))
-        except Refused as exc:
-            return self._refused(exc)
-        return print_pdf(pdf)
+        return self._with_decision_pdf(APPROVER, decision_id, lambda _, pdf: print_pdf(pdf))
 
     @rx.event(background=True)
     async def notice_pdf(self, notice_id: str, to_print: bool):
         """A notice to print or download; its first rendering runs off the event loop."""
-        async with self:
-            principal = self._principal(APPROVER)
-            exit_event = self._exit() if principal is None else None
+        principal, named_pdf, event = await self._blocking(APPROVER, notices.pdf, to_int(notice_id))
         if principal is None:
-            yield exit_event
+            if event:
+                yield event
             return
-        try:
-            name, pdf = await asyncio.to_thread(notices.pdf, principal, to_int(notice_id))
-        except Refused as exc:
-            async with self:
-                self._refused(exc)
-            return
+        name, pdf = named_pdf
         yield print_pdf(pdf) if to_print is True else rx.download(data=pdf, filename=name, mime_type="application/pdf")
