@@ -268,3 +268,16 @@ def test_the_applicants_phone_is_optional_checked_and_stored_encrypted(people):
     assert b"2181234" not in case.applicant_phone_encrypted
     assert personal_data.decrypt(case.applicant_phone_encrypted) == "0533-2181234"
     assert cases.accept_new_case(approver, item, *APPLICANT, list(range(n)), True).applicant_phone_encrypted == b""
+
+
+def test_a_document_number_pattern_without_its_fields_stops_the_app(monkeypatch):
+    from app import config
+
+    monkeypatch.setenv("APP_REFUSAL_NUMBER_PATTERN", "张行审不许字〔2026〕号")
+    with pytest.raises(ValueError, match="APP_REFUSAL_NUMBER_PATTERN"):
+        config.load_settings()
+    monkeypatch.setenv("APP_REFUSAL_NUMBER_PATTERN", "张行审不许字〔{year}〕{seq}号{seq}")
+    with pytest.raises(ValueError):
+        config.load_settings()
+    monkeypatch.setenv("APP_REFUSAL_NUMBER_PATTERN", "张店不许〔{year}〕第{seq}号")
+    assert config.load_settings().refusal_number_pattern == "张店不许〔{year}〕第{seq}号"
