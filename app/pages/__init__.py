@@ -1,3 +1,4 @@
 """Every page module is imported here so that the app compiles it (notes/reflex-0.10.md §2)."""
 
-from app.pages import audits, calendar, catalog, counter, enroll, item, officer, roster, signin, verify  # noqa: F401
+from app.pages import (  # noqa: F401
+    audits, calendar, catalog, counter, enroll, item, not_found, officer, roster, signin, verify)
