@@ -85,12 +85,3 @@ def field(label: str, control: rx.Component, for_id: str | None = None, **props)
             else rx.text(label, size="2", weight="bold"))
     return rx.vstack(text, control, spacing="1", **({"width": "auto"} | props))
 
-
-
-def select_box(name: str, options, value_key: str, label_key: str, first: str = "",
-               default_value=None, **props) -> rx.Component:
-    """A native select over a list-of-dicts state var (works in forms and with Playwright)."""
-    return rx.el.select(
-        *([rx.el.option(first, value="")] if first else []),
-        rx.foreach(options, lambda o: rx.el.option(o[label_key], value=o[value_key])),
-        name=name, default_value=default_value, style={"padding": "6px", "min_width": "8em"}, **props)

@@ -1,4 +1,4 @@
 """Every page module is imported here so that the app compiles it (notes/reflex-0.10.md §2)."""
 
 from app.pages import (  # noqa: F401
-    audits, calendar, catalog, counter, enroll, item, not_found, officer, roster, signin, verify)
+    audits, calendar, catalog, counter, enroll, item, not_found, officer, roster, settings, signin, verify)
