@@ -20,7 +20,7 @@ def item_row(i: dict) -> rx.Component:
         rx.table.cell(i["limit"], class_name="nowrap"),
         rx.table.cell(rx.text(i["listed"], color="green"), class_name="nowrap"),
         rx.table.cell(rx.text(i["flags"], color="red")),
-        rx.table.cell(i["revision"], class_name="nowrap", text_align="center"))
+        rx.table.cell(i["revision"], class_name="nowrap"))
 
 
 def wide(label: str, control: rx.Component, for_id: str, hint: str = "") -> rx.Component:
@@ -129,7 +129,18 @@ def catalog() -> rx.Component:
                 rx.text("按导出的表格格式填写（可先导出再修改）。任何一行有误，整个文件都不导入，并指出行号。", size="2",
                         color="gray"),
                 rx.hstack(
-                    field("Excel 文件（.xlsx）", rx.el.input(type="file", id="import-file", accept=".xlsx"), "import-file"),
+                    rx.vstack(
+                        rx.text("Excel 文件（.xlsx）", class_name="field-label"),
+                        rx.hstack(
+                            rx.el.label("选择文件", html_for="import-file", id="choose-import-file",
+                                        class_name="rt-reset rt-BaseButton rt-r-size-2 rt-variant-soft rt-Button",
+                                        style={"cursor": "pointer"}),
+                            rx.el.input(type="file", id="import-file", accept=".xlsx", style={"display": "none"},
+                                        on_change=CatalogState.choose_file),
+                            rx.text(rx.cond(CatalogState.import_file_name != "", CatalogState.import_file_name,
+                                            "尚未选择文件"), size="2", color="gray", id="import-file-name"),
+                            align="center", spacing="2"),
+                        spacing="1"),
                     field("导入原因", rx.input(placeholder="必填", on_change=CatalogState.set_import_reason,
                                               id="import-reason", width="20em"), "import-reason"),
                     rx.button("导入", on_click=CatalogState.start_import, id="import"),

@@ -178,6 +178,7 @@ def officer() -> rx.Component:
             rx.text("登记与停用密钥在“人员与密钥”页面办理。", size="2"),
             table(("编号", "状态", "绑定", "登记时间"), OfficerState.officer_keys,
                   lambda k: rx.table.row(*cells(k, ("id", "status", "bound", "at"))), "officer-keys"),
+            rx.cond(OfficerState.officer_keys.length() == 0, rx.text("尚未登记密钥。", size="2", color="gray")),
             rx.heading("名册信息", size="4"),
             rx.card(profile_form(), width="100%"),
             rx.cond(p["active"] == "1", rx.card(rx.hstack(

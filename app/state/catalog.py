@@ -36,6 +36,7 @@ class CatalogState(AuthState):
     categories: list[dict[str, str]] = []
     departments: list[dict[str, str]] = []
     import_reason: str = ""
+    import_file_name: str = ""
     adding: bool = False  # the new-item dialog is open
 
     def _search(self, principal) -> None:
@@ -48,7 +49,7 @@ class CatalogState(AuthState):
 
     @rx.event
     def load(self):
-        self.error, self.adding = "", False
+        self.error, self.notice, self.adding = "", "", False
         principal = self._principal(ADMIN)
         if principal is None:
             return self._exit()
@@ -108,6 +109,11 @@ class CatalogState(AuthState):
         data = await asyncio.to_thread(catalog_io.export_xlsx, principal)
         yield rx.download(data=data, filename="独立审批事项清单.xlsx",
                           mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @rx.event
+    def choose_file(self, value: str):
+        """The chosen file's name, shown beside the button (the bytes are read only on 导入)."""
+        self.import_file_name = value.replace("\\", "/").rsplit("/", 1)[-1][:100] if isinstance(value, str) else ""
 
     @rx.event
     def set_import_reason(self, value: str):

@@ -116,7 +116,7 @@ class RosterState(AuthState):
 
     @rx.event
     def load(self):
-        self.error = ""
+        self.error, self.notice = "", ""
         self.dialog, self.confirm_key = "", {}
         principal = self._principal(ADMIN)
         if principal is None:

@@ -42,7 +42,7 @@ class SettingsState(AuthState):
 
     @rx.event
     def load(self):
-        self.error = ""
+        self.error, self.notice = "", ""
         self.confirm_reset = False
         principal = self._principal(ADMIN)
         if principal is None:
