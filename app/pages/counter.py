@@ -266,4 +266,5 @@ def counter() -> rx.Component:
                 rx.table.body(rx.foreach(CounterState.my_cases, case_row)), width="100%"),
                 width="100%", overflow_x="auto"),
         ),
+        active="/counter",
     )
