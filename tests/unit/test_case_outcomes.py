@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import Case, CaseEvent, CaseNotice, Item
+from app.models import Case, CaseEvent, CaseNotice, DocumentNumber, Item
 from app.rules import case_steps, cases, clock, decisions, notices
 from app.signing import pki, proof
 from app.rules.refusals import AUDITED_PREFIXES
@@ -117,10 +117,14 @@ def test_not_accepted_is_signed_in_its_own_series_and_verifies(people):
 def test_withdrawal_ends_the_case_with_a_confirmation(people):
     _, approver, _ = people
     case = flows.accept_case(approver)
+    reserved = decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION).document_number
     refused(lambda: case_steps.withdraw(approver, case.id, ""), "input.reason_missing")
     done = case_steps.withdraw(approver, case.id, "申请人书面申请撤回")
     assert done.state == "withdrawn" and done.closing_reason == "申请人书面申请撤回"
     assert notice_kinds(case.id) == ["acceptance", "withdrawal"]
+    with transaction() as s:  # the number reserved when the key was first asked is voided, not reused
+        number = s.exec(select(DocumentNumber).where(DocumentNumber.number == reserved)).one()
+    assert number.voided_at is not None and "撤回" in number.void_reason
     refused(lambda: case_steps.withdraw(approver, case.id, "再撤一次"), "case.closed")
     refused(lambda: decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION),
                          "case.not_signable")
