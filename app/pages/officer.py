@@ -48,7 +48,8 @@ def qualification_form() -> rx.Component:
     return rx.form(rx.vstack(
         rx.flex(
             field("类型", rx.el.select(rx.el.option("年度考核", value="assessment"), rx.el.option("业务培训", value="training"),
-                                     rx.el.option("专门考试", value="exam"), name="kind", id="q-kind",
+                                     rx.el.option("专门考试", value="exam"),
+                                     rx.el.option("重新取得资格（工作组决定）", value="requalification"), name="kind", id="q-kind",
                                      style={"padding": "6px"})),
             field("考核年度", rx.input(name="year", id="q-year", width="6em")),
             field("考核等次", rx.el.select(rx.el.option("", value=""), *[rx.el.option(g) for g in ("优秀", "称职", "基本称职", "不称职")],
