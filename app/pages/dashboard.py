@@ -16,19 +16,21 @@ OUTCOMES = (("approved", "准予"), ("refused", "不予"), ("not_accepted", "不
 
 
 def outcome_bars() -> list[rx.Component]:
-    return [rx.recharts.bar(data_key=k, name=label, stack_id="outcome", fill=COLORS[k]) for k, label in OUTCOMES]
+    return [rx.recharts.bar(data_key=k, name=label, stack_id="outcome", fill=COLORS[k], is_animation_active=False)
+            for k, label in OUTCOMES]
 
 
 def bar_chart(key: str, x: str, bars: list[rx.Component], percent: bool = False) -> rx.Component:
     return rx.recharts.bar_chart(
-        *bars, rx.recharts.x_axis(data_key=x), rx.recharts.y_axis(**({"domain": [0, 100]} if percent else {})),
+        *bars, rx.recharts.x_axis(data_key=x),
+        rx.recharts.y_axis(**({"domain": [0, 100]} if percent else {"allow_decimals": False})),
         rx.recharts.cartesian_grid(stroke_dasharray="3 3"), rx.recharts.graphing_tooltip(), rx.recharts.legend(),
-        data=DashboardState.charts[key], width="100%", height=260)
+        data=DashboardState.charts[key], max_bar_size=56, width="100%", height=260)
 
 
 def line_chart(key: str, x: str, y: str, name: str) -> rx.Component:
     return rx.recharts.line_chart(
-        rx.recharts.line(data_key=y, name=name, stroke=COLORS["rate"], connect_nulls=False),
+        rx.recharts.line(data_key=y, name=name, stroke=COLORS["rate"], connect_nulls=False, is_animation_active=False),
         rx.recharts.x_axis(data_key=x), rx.recharts.y_axis(domain=[0, 100]),
         rx.recharts.cartesian_grid(stroke_dasharray="3 3"), rx.recharts.graphing_tooltip(), rx.recharts.legend(),
         data=DashboardState.charts[key], width="100%", height=260)
@@ -69,10 +71,12 @@ def dashboard_page() -> rx.Component:
             panel("on_time", line_chart("on_time", "month", "rate", "按时办结率（%）")),
             rx.grid(panel("satisfaction", bar_chart("satisfaction", "aspect",
                                                     [rx.recharts.bar(data_key="rate", name="满意率（%）",
-                                                                     fill=COLORS["rate"])], percent=True)),
+                                                                     fill=COLORS["rate"], is_animation_active=False)],
+                                                    percent=True)),
                     panel("defects", bar_chart("defects", "quarter",
                                                [rx.recharts.bar(data_key="rate", name="瑕疵及错误率（%）",
-                                                                fill=COLORS["refused"])], percent=True)),
+                                                                fill=COLORS["refused"], is_animation_active=False)],
+                                               percent=True)),
                     columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
         ),
     )

@@ -12,8 +12,8 @@ NOWRAP = {"white_space": "nowrap"}  # case numbers, dates and status never wrap
 LABEL = {"font-weight": "bold", "font-size": "14px"}
 
 
-def labelled(label: str, for_id: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.el.label(label, html_for=for_id, style=LABEL), control, spacing="1", width="100%")
+def labelled(label: str, for_id: str, control: rx.Component, width: str = "100%") -> rx.Component:
+    return rx.vstack(rx.el.label(label, html_for=for_id, style=LABEL), control, spacing="1", width=width)
 
 
 def pick(name: str, options: list[tuple[str, str]], id_: str) -> rx.Component:
@@ -30,10 +30,11 @@ def dialog_error() -> rx.Component:
 def draw_form() -> rx.Component:
     return rx.card(rx.form(rx.hstack(
         labelled("办结日期自", "draw-from", rx.input(type="date", name="from", id="draw-from",
-                                                 default_value=VisitsState.default_from)),
-        labelled("至", "draw-to", rx.input(type="date", name="to", id="draw-to", default_value=VisitsState.default_to)),
+                                                 default_value=VisitsState.default_from), "auto"),
+        labelled("至", "draw-to", rx.input(type="date", name="to", id="draw-to", default_value=VisitsState.default_to),
+                 "auto"),
         labelled("抽取比例（%）", "draw-rate", rx.input(type="number", name="rate", id="draw-rate", min=1, max=100,
-                                                   default_value="20", width="7em")),
+                                                   default_value="20", width="7em"), "auto"),
         rx.button("抽取回访名单", type="submit", id="draw"),
         align="end", spacing="3", wrap="wrap"), on_submit=VisitsState.draw, reset_on_submit=False),
         width="100%")

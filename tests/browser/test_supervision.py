@@ -139,7 +139,8 @@ def test_disqualification_stops_the_key_and_sign_in_is_refused(decided, tmp_path
     # The dashboard counts the decision; its table goes out as Excel.
     page.click("a[href='/dashboard']")
     page.wait_for_url("**/dashboard")
-    page.wait_for_selector("#panel-by-month .recharts-wrapper")
+    page.wait_for_selector("#panel-by-month .recharts-bar-rectangle path")  # the month's bar is drawn
+    page.wait_for_selector("#panel-by-approver .recharts-bar-rectangle path")
     month = f"{clock.today().month}月"
     assert month in page.inner_text("#table-by-month")
     with page.expect_download() as download:
