@@ -13,7 +13,12 @@ from app.signing import renderer
 log = logging.getLogger(__name__)
 CHECKPOINT_POLL_SECONDS = 300
 
-app = rx.App(html_lang="zh-CN", api_transformer=security_layer)
+app = rx.App(
+    html_lang="zh-CN", api_transformer=security_layer,
+    stylesheets=["app.css"],  # assets/app.css: CJK fonts, tables, calendar, print
+    head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+                     rx.el.link(rel="alternate icon", href="/favicon.ico", sizes="48x48")],
+)
 # Start the PDF renderer process (and pay WeasyPrint's import) before the first decision.
 app.register_lifespan_task(lambda: renderer.warm_up())
 # A process killed between writing a PDF and committing its row left a file no row names.

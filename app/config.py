@@ -6,6 +6,7 @@ Imports no Reflex: the rules, the signing code and the CLI use it too.
 from __future__ import annotations
 
 import os
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -46,6 +47,16 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _pattern(name: str, default: str) -> str:
+    """A 文号 pattern: exactly the fields {year} and {seq}, each once — anything else would give
+    duplicate or unreadable numbers, so the app refuses to start."""
+    pattern = os.environ.get(name) or default
+    fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
+    if sorted(fields) != ["seq", "year"]:
+        raise ValueError(f"{name}={pattern!r}: a 文号 pattern needs {{year}} and {{seq}} exactly once each")
+    return pattern
+
+
 def load_settings() -> Settings:
     data_dir = Path(os.environ.get("APP_DATA_DIR") or PROJECT_ROOT / "data").resolve()
     origin = os.environ.get("APP_ORIGIN", "http://localhost:3000").rstrip("/")
@@ -58,9 +69,9 @@ def load_settings() -> Settings:
         organ_name=os.environ.get("APP_ORGAN_NAME", "淄博市张店区行政审批服务局"),
         organ_credit_code=os.environ.get("APP_ORGAN_CREDIT_CODE", "").strip().upper(),
         reconsideration_body=os.environ.get("APP_RECONSIDERATION_BODY", "淄博市张店区人民政府"),
-        doc_number_pattern=os.environ.get("APP_DOC_NUMBER_PATTERN", "张行审许字〔{year}〕{seq}号"),
-        refusal_number_pattern=os.environ.get("APP_REFUSAL_NUMBER_PATTERN", "张行审不许字〔{year}〕{seq}号"),
-        not_accepted_number_pattern=os.environ.get("APP_NOT_ACCEPTED_NUMBER_PATTERN", "张行审不受字〔{year}〕{seq}号"),
+        doc_number_pattern=_pattern("APP_DOC_NUMBER_PATTERN", "张行审许字〔{year}〕{seq}号"),
+        refusal_number_pattern=_pattern("APP_REFUSAL_NUMBER_PATTERN", "张行审不许字〔{year}〕{seq}号"),
+        not_accepted_number_pattern=_pattern("APP_NOT_ACCEPTED_NUMBER_PATTERN", "张行审不受字〔{year}〕{seq}号"),
         session_idle_minutes=_int("APP_SESSION_IDLE_MINUTES", 15),
         session_max_hours=_int("APP_SESSION_MAX_HOURS", 10),
         challenge_ttl_seconds=_int("APP_CHALLENGE_TTL_SECONDS", 120),

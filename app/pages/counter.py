@@ -61,6 +61,8 @@ def new_case_form() -> rx.Component:
                 labelled("证件号码", rx.input(name="id_number", id="id-number", max_length=40, width="100%"),
                          "id_number", "id-number"),
                 width="100%"),
+            labelled("联系电话（选填，用于回访，加密保存）", rx.input(name="phone", id="phone", max_length=20, type="tel",
+                                                     width="100%"), "phone", "phone"),
             rx.cond(CounterState.intake == "not_accepted",
                     rx.vstack(
                         labelled("不予受理的理由类别", pick("category", CounterState.not_accepted_reasons, "请选择",
@@ -264,4 +266,5 @@ def counter() -> rx.Component:
                 rx.table.body(rx.foreach(CounterState.my_cases, case_row)), width="100%"),
                 width="100%", overflow_x="auto"),
         ),
+        active="/counter",
     )

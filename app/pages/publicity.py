@@ -84,4 +84,5 @@ def publicity() -> rx.Component:
                         rx.table.body(rx.foreach(PublicityState.batches, batch_row)), width="100%", id="batches"),
                     rx.text("尚无公示记录。", id="no-batches", color="gray")),
         ),
+        active="/publicity",
     )

@@ -72,4 +72,5 @@ def supervision() -> rx.Component:
                 rx.table.cell(c["at"], style=NOWRAP), rx.table.cell(c["reason"]), rx.table.cell(route_form(c)),
                 id="transfer-" + c["id"]))),
         ),
+        active="/cases",
     )

@@ -2,21 +2,17 @@
 
 import reflex as rx
 
+from app.components.layout import brand
 from app.config import settings
 from app.state.verify import VerifyState
 
-CJK = "'Noto Sans CJK SC', 'Noto Serif CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
-
 
 def organ_header() -> rx.Component:
-    return rx.box(
-        rx.hstack(
-            rx.box(rx.text("★", size="6", color="#d5232f"), padding="4px 10px", border="2px solid #d5232f",
-                   border_radius="50%", aria_hidden="true"),
-            rx.vstack(rx.text(settings.organ_name, size="5", weight="bold"),
-                      rx.text("行政许可决定书核验", size="2", color="gray"), spacing="0"),
-            align="center", spacing="3", max_width="900px", margin="0 auto", width="100%"),
-        padding="14px 24px", border_bottom="3px solid #d5232f", background="white", width="100%")
+    """The bureau's emblem and name, as on every page (a citizen's page: no staff navigation)."""
+    return rx.el.header(
+        rx.box(brand("行政许可决定书核验", href=None), max_width="900px", margin="0 auto", width="100%",
+               padding="0 24px"),
+        class_name="app-header", padding_y="12px", width="100%")
 
 
 def footer() -> rx.Component:
@@ -114,4 +110,4 @@ def verify() -> rx.Component:
             technical_details(),
             padding="24px", max_width="900px", margin="0 auto", spacing="4", width="100%"),
         footer(),
-        font_family=CJK, min_height="100vh")
+        min_height="100vh")

@@ -15,21 +15,39 @@ from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
 from app.rules.roles import ADMIN
-from app.rules.workdays import Calendar, package_knows
+from app.rules.workdays import Calendar, DayMark, month_grid, package_knows
 
 KINDS = {"holiday": "放假", "workday": "调休上班", "withdrawn": "撤回"}
 
 
 def load(session: Session) -> Calendar:
     """The newest entry per day wins; a withdrawn entry removes the day's override."""
+    return _load_named(session)[0]
+
+
+def _load_named(session: Session) -> tuple[Calendar, dict[date, str]]:
     overrides: dict[date, bool] = {}
+    names: dict[date, str] = {}
     for entry in session.exec(select(CalendarEntry).order_by(CalendarEntry.created_at, CalendarEntry.id)):
         if entry.kind == "withdrawn":
             overrides.pop(entry.day, None)
+            names.pop(entry.day, None)
         else:
             overrides[entry.day] = entry.kind == "workday"
+            names[entry.day] = entry.name
     years = frozenset(y.year for y in session.exec(select(CalendarYear)))
-    return Calendar(overrides, years)
+    return Calendar(overrides, years), names
+
+
+def year_grid(principal: Principal, year: Any) -> list[list[list[DayMark | None]]]:
+    """The year's 12 months as the deadlines count them: every day a workday or a rest day, with
+    its source (admin entry > chinesecalendar > weekday rule) and holiday or make-up name."""
+    principal.require(ADMIN)
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        raise refuse("calendar.invalid", "年份不合理")
+    with transaction() as session:
+        calendar, names = _load_named(session)
+    return month_grid(calendar, year, names)
 
 
 def deadline(session: Session, accepted_on: date, days: int) -> tuple[date, bool]:

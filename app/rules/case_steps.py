@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import Case, CaseEvent, Category, Decision, Item, Officer, SecurityKey
 from app.models.base import utcnow
-from app.rules import calendar, clock, inputs, notices, stepup
+from app.rules import calendar, clock, document_numbers, inputs, notices, stepup
 from app.rules.cases import accepted_item, event, own_case
 from app.rules.errors import refuse
 from app.rules.principal import Principal
@@ -48,6 +48,7 @@ def withdraw(principal: Principal, case_id: Any, reason: Any) -> Case:
         case.state, case.closed_at, case.closing_category, case.closing_reason = "withdrawn", utcnow(), "withdrawn", reason
         session.add(case)
         event(session, case, "withdrawn", principal.officer_id, reason=reason)
+        document_numbers.void_unused(session, case.id, "", "申请人撤回申请，办件终止")
         notices.issue(session, principal, case, "withdrawal", reason=reason)
         return case
 
@@ -66,6 +67,7 @@ def transfer_out(principal: Principal, case_id: Any, category: Any, reason: Any)
         case.state, case.closed_at, case.closing_category, case.closing_reason = "transferred", utcnow(), category, reason
         session.add(case)
         event(session, case, "transferred", principal.officer_id, category=category, reason=reason)
+        document_numbers.void_unused(session, case.id, "", "办件转出独立审批")
         notices.issue(session, principal, case, "transfer", category=TRANSFER_REASONS[category], reason=reason)
         return case
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlmodel import Session, select
@@ -79,6 +80,19 @@ def _applicant(applicant_name: Any, id_type: Any, id_number: Any, no_conflict: A
     return name, id_type, id_number
 
 
+PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
+
+
+def _phone(value: Any) -> bytes:
+    """The applicant's contact for return visits (七(一)): optional, encrypted like the ID number."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        return b""
+    if not PHONE.match(text):
+        raise refuse("applicant.phone", "联系电话格式不正确（数字，可含 + - 和空格）")
+    return personal_data.encrypt(text)
+
+
 def _checked_item(session: Session, principal: Principal, item_id: Any) -> Item:
     if not isinstance(item_id, int) or isinstance(item_id, bool):
         raise refuse("item.none", "请选择事项")
@@ -94,10 +108,10 @@ def missing_materials(item: dict | Item, received: list[int]) -> list[str]:
 
 
 def _open(session: Session, principal: Principal, item: Item, applicant: tuple[str, str, str],
-          received: list[int], state: str) -> Case:
+          received: list[int], state: str, phone: bytes = b"") -> Case:
     name, id_type, id_number = applicant
     case = Case(case_no="", item_id=item.id, item_revision=item.revision, approver_id=principal.officer_id,
-                applicant_name=name, applicant_id_type=id_type,
+                applicant_phone_encrypted=phone, applicant_name=name, applicant_id_type=id_type,
                 applicant_id_encrypted=personal_data.encrypt(id_number),
                 applicant_id_masked=personal_data.mask(id_number), materials_received=received,
                 no_conflict_declared=True, state=state)
@@ -128,27 +142,29 @@ def _accept(session: Session, principal: Principal, case: Case, item: dict) -> C
 
 @audit_refusals("case.accept")
 def accept_new_case(principal: Principal, item_id: Any, applicant_name: Any, id_type: Any, id_number: Any,
-                    materials_received: Any, no_conflict: Any) -> Case:
+                    materials_received: Any, no_conflict: Any, phone: Any = None) -> Case:
     """Open and accept in one step: only a complete application is accepted (六(一))."""
     applicant = _applicant(applicant_name, id_type, id_number, no_conflict)
+    contact = _phone(phone)
     received = _int_list(materials_received)
     with transaction() as session:
         item = _checked_item(session, principal, item_id)
         missing = missing_materials(item, received)
         if missing:
             raise refuse("case.materials_missing", f"材料不齐全，缺少：{'、'.join(missing)}（请一次性告知补正）")
-        case = _open(session, principal, item, applicant, received, "accepted")
+        case = _open(session, principal, item, applicant, received, "accepted", contact)
         return _accept(session, principal, case, accepted_item(session, case))
 
 
 @audit_refusals("case.correction")
 def notify_correction(principal: Principal, item_id: Any, applicant_name: Any, id_type: Any, id_number: Any,
-                      materials_received: Any, needs: Any, no_conflict: Any) -> Case:
+                      materials_received: Any, needs: Any, no_conflict: Any, phone: Any = None) -> Case:
     """一次性告知补正 (行政许可法 第三十二条第一款第四项): every missing required material and every
     received one marked defective, each with what is needed, in one notice; the case waits."""
     applicant = _applicant(applicant_name, id_type, id_number, no_conflict)
     received = _int_list(materials_received)
     needs = needs if isinstance(needs, dict) else {}
+    contact = _phone(phone)
     with transaction() as session:
         item = _checked_item(session, principal, item_id)
         missing_materials(item, received)  # checks the indices
@@ -161,7 +177,7 @@ def notify_correction(principal: Principal, item_id: Any, applicant_name: Any, i
                 listed.append({"material": m["name"], "need": need})
         if not listed:
             raise refuse("case.nothing_to_correct", "材料齐全且无须补正：请直接受理，或在“补正要求”中写明需补正的内容")
-        case = _open(session, principal, item, applicant, received, "awaiting_correction")
+        case = _open(session, principal, item, applicant, received, "awaiting_correction", contact)
         case.correction = listed
         session.add(case)
         event(session, case, "correction_notified", principal.officer_id, materials=[x["material"] for x in listed])
@@ -188,16 +204,17 @@ def accept_corrected(principal: Principal, case_id: Any, materials_received: Any
 
 @audit_refusals("case.not_accept")
 def register_not_accepted(principal: Principal, item_id: Any, applicant_name: Any, id_type: Any, id_number: Any,
-                          category: Any, reason: Any, no_conflict: Any) -> Case:
+                          category: Any, reason: Any, no_conflict: Any, phone: Any = None) -> Case:
     """不予受理: the application is registered (收件) with the reason; the 不予受理决定书 is then signed
     with the approver's key like any decision (decisions.prepare)."""
     applicant = _applicant(applicant_name, id_type, id_number, no_conflict)
     if category not in NOT_ACCEPTED_REASONS:
         raise refuse("case.not_accepted_category", "请选择不予受理的理由类别")
     reason = inputs.reason(reason, "请写明不予受理的具体理由")
+    contact = _phone(phone)
     with transaction() as session:
         item = _checked_item(session, principal, item_id)
-        case = _open(session, principal, item, applicant, [], "received")
+        case = _open(session, principal, item, applicant, [], "received", contact)
         case.closing_category, case.closing_reason = category, reason
         session.add(case)
         return case

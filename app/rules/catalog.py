@@ -107,6 +107,13 @@ def material_text(m: dict) -> str:
     return "，".join(p for p in parts if p) + ("" if m.get("required", True) else "（可选）")
 
 
+def validity_text(months: int) -> str:
+    """许可有效期 as officers and applicants read it; 0 = the permit has no validity period."""
+    if not months:
+        return "不设有效期"
+    return f"{months // 12} 年" if months % 12 == 0 else f"{months} 个月"
+
+
 def validate(session: Session, fields: dict, current: Optional[Item] = None) -> dict:
     """Checked, normalised values for an item; refuses with the first problem named."""
     if not isinstance(fields, dict):

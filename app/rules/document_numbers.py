@@ -46,7 +46,8 @@ def reserve(session: Session, pattern: str, year: int, case_id: int, doc_type: s
 
 def void_unused(session: Session, case_id: int, used: str, reason: str) -> list[str]:
     """When a case's decision is signed, the numbers it reserved for other outcomes are voided:
-    kept, marked with the reason (audited), never given to another case."""
+    kept, marked with the reason (audited), never given to another case. A case that ends without a
+    decision (撤回, 转出) voids every number it reserved (`used` = "")."""
     voided = []
     for row in session.exec(select(DocumentNumber).where(DocumentNumber.case_id == case_id,
                                                          DocumentNumber.number != used,

@@ -3,6 +3,7 @@ state (all substates of AuthState) asks `_principal(role)` first, which asks the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Optional
 
@@ -91,7 +92,22 @@ class AuthState(rx.State):
             return self._ask_step_up(exc, step_up_action, form) if step_up_action else self._refused(exc)
         return done(principal, result) if done else None
 
-    def _download(self, role: str, decision_id):
+    async def _blocking(self, role: str, run, *args):
+        """For background handlers: check the officer, then run a blocking rule `run(principal,
+        *args)` in a worker thread. (principal, result, None), or (None, None, the event to yield —
+        None after a refusal, which is shown)."""
+        async with self:
+            principal = self._principal(role)
+            if principal is None:
+                return None, None, self._exit()
+        try:
+            return principal, await asyncio.to_thread(run, principal, *args), None
+        except Refused as exc:
+            async with self:
+                self._refused(exc)
+            return None, None, None
+
+    def _with_decision_pdf(self, role: str, decision_id, respond):
         """A decision PDF through the socket, never from a public folder; the rule checks who may."""
         principal = self._principal(role)
         if principal is None:
@@ -100,7 +116,11 @@ class AuthState(rx.State):
             number, pdf = decisions.pdf_for(principal, to_int(decision_id))
         except Refused as exc:
             return self._refused(exc)
-        return rx.download(data=pdf, filename=f"{number}.pdf", mime_type="application/pdf")
+        return respond(number, pdf)
+
+    def _download(self, role: str, decision_id):
+        return self._with_decision_pdf(role, decision_id, lambda number, pdf: rx.download(
+            data=pdf, filename=f"{number}.pdf", mime_type="application/pdf"))
 
     def _ask_step_up(self, exc: Refused, action: str, *args):
         """On 'step-up required', ask for the officer's own key, then resume the action."""

@@ -6,11 +6,13 @@ import asyncio
 
 import reflex as rx
 
+from app.components.controls import ANY
 from app.db import transaction
 from app.rules import catalog, catalog_io
 from app.rules.errors import Refused
 from app.rules.roles import ADMIN
 from app.rules.scope import EXCLUSION_FLAGS, exclusions
+from app.rules.catalog import limit_text
 from app.state.auth import AuthState, to_int
 from app.state.files import file_bytes, read_file_script
 
@@ -34,18 +36,20 @@ class CatalogState(AuthState):
     categories: list[dict[str, str]] = []
     departments: list[dict[str, str]] = []
     import_reason: str = ""
+    import_file_name: str = ""
+    adding: bool = False  # the new-item dialog is open
 
     def _search(self, principal) -> None:
         page = catalog.search(principal, self.query, self.category_filter, self.listed_filter, self.page_no)
         self.total, self.page_no, self.pages = page.total, page.page, page.pages
         self.rows = [{"id": str(i.id), "code": i.code, "name": i.name, "category": c.name, "type": i.item_type,
-                      "limit": "当场办结" if i.promised_limit_days == 0 else f"{i.promised_limit_days} 个工作日",
+                      "limit": limit_text(i.promised_limit_days),
                       "listed": "在清单内" if i.independent else "", "flags": "、".join(exclusions(i)),
                       "revision": str(i.revision)} for i, c in page.rows]
 
     @rx.event
     def load(self):
-        self.error = ""
+        self.error, self.notice, self.adding = "", "", False
         principal = self._principal(ADMIN)
         if principal is None:
             return self._exit()
@@ -62,7 +66,8 @@ class CatalogState(AuthState):
             return self._exit()
         form = form_data if isinstance(form_data, dict) else {}
         self.query = str(form.get("query") or "")[:100]
-        self.category_filter = str(form.get("category") or "")[:32]
+        category = str(form.get("category") or "")[:32]
+        self.category_filter = "" if category == ANY else category
         self.listed_filter = form.get("listed") if form.get("listed") in ("yes", "no") else ""
         self.page_no = 1
         self._search(principal)
@@ -77,8 +82,21 @@ class CatalogState(AuthState):
 
     @rx.event
     def create(self, form_data: dict):
-        return self._act(ADMIN, form_data, lambda p, f: catalog.create_item(p, form_fields(f), f.get("reason")),
-                         lambda _, item: rx.redirect(f"/item?id={item.id}"))
+        def done(_, item):
+            self.adding = False
+            return rx.redirect(f"/item?id={item.id}")
+        return self._act(ADMIN, form_data, lambda p, f: catalog.create_item(p, form_fields(f), f.get("reason")), done)
+
+    @rx.event
+    def open_add(self):
+        """Open the new-item dialog (presentation only: create checks everything)."""
+        if self._principal(ADMIN) is None:
+            return self._exit()
+        self.error, self.notice, self.adding = "", "", True
+
+    @rx.event
+    def close_add(self):
+        self.adding = False
 
     @rx.event(background=True)
     async def export(self):
@@ -91,6 +109,11 @@ class CatalogState(AuthState):
         data = await asyncio.to_thread(catalog_io.export_xlsx, principal)
         yield rx.download(data=data, filename="独立审批事项清单.xlsx",
                           mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @rx.event
+    def choose_file(self, value: str):
+        """The chosen file's name, shown beside the button (the bytes are read only on 导入)."""
+        self.import_file_name = value.replace("\\", "/").rsplit("/", 1)[-1][:100] if isinstance(value, str) else ""
 
     @rx.event
     def set_import_reason(self, value: str):

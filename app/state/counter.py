@@ -25,7 +25,7 @@ OUTCOME_NAMES = {"approved": "准予许可", "refused": "不予许可", "not_acc
 INTAKE = ("accept", "correction", "not_accepted")
 # Which field a refusal is about, so the page can show it there.
 FIELD_OF_REFUSAL = {"applicant.name": "applicant_name", "applicant.id_type": "id_type",
-                    "applicant.id_missing": "id_number", "applicant.id_invalid": "id_number",
+                    "applicant.id_missing": "id_number", "applicant.id_invalid": "id_number", "applicant.phone": "phone",
                     "case.materials_missing": "materials", "case.nothing_to_correct": "materials",
                     "case.conflict_not_declared": "no_conflict", "item.none": "item",
                     "case.not_accepted_category": "category", "input.reason_missing": "reason"}
@@ -134,18 +134,18 @@ class CounterState(AuthState):
         form = form_data if isinstance(form_data, dict) else {}
         received = [i for i in range(len(self.materials)) if form.get(f"material-{i}")]
         applicant = (form.get("applicant_name"), form.get("id_type"), form.get("id_number"))
-        item_id, declared = to_int(self.selected_item), bool(form.get("no_conflict"))
+        item_id, declared, phone = to_int(self.selected_item), bool(form.get("no_conflict")), form.get("phone")
         try:
             if self.intake == "correction":
                 needs = {str(i): form.get(f"need-{i}") for i in range(len(self.materials))}
-                case = cases.notify_correction(principal, item_id, *applicant, received, needs, declared)
+                case = cases.notify_correction(principal, item_id, *applicant, received, needs, declared, phone)
                 message = f"已出具补正材料通知书，收件编号 {case.case_no}：请打印交申请人"
             elif self.intake == "not_accepted":
                 case = cases.register_not_accepted(principal, item_id, *applicant, form.get("category"),
-                                                   form.get("reason"), declared)
+                                                   form.get("reason"), declared, phone)
                 message = f"已登记 {case.case_no}：请填写审查意见并用安全密钥签署不予受理决定书"
             else:
-                case = cases.accept_new_case(principal, item_id, *applicant, received, declared)
+                case = cases.accept_new_case(principal, item_id, *applicant, received, declared, phone)
                 message = f"已受理，受理编号 {case.case_no}：请打印受理通知书交申请人"
         except Refused as exc:
             # The form keeps what the officer typed; the reason shows beside its field too.
@@ -292,16 +292,11 @@ class CounterState(AuthState):
             if message:
                 self.error, self.notice = message, ""
                 return
-            principal = self._principal(APPROVER)
-            exit_event = self._exit() if principal is None else None
+        principal, decision, event = await self._blocking(APPROVER, decisions.complete, challenge_id,
+                                                          result.get("response") if isinstance(result, dict) else None)
         if principal is None:
-            yield exit_event
-            return
-        try:
-            decision = await asyncio.to_thread(decisions.complete, principal, challenge_id, result["response"])
-        except Refused as exc:
-            async with self:
-                self._refused(exc)
+            if event:
+                yield event
             return
         async with self:
             self._reload(principal)
@@ -314,28 +309,15 @@ class CounterState(AuthState):
 
     @rx.event
     def print_decision(self, decision_id: str):
-        principal = self._principal(APPROVER)
-        if principal is None:
-            return self._exit()
-        try:
-            _, pdf = decisions.pdf_for(principal, to_int(decision_id))
-        except Refused as exc:
-            return self._refused(exc)
-        return print_pdf(pdf)
+        return self._with_decision_pdf(APPROVER, decision_id, lambda _, pdf: print_pdf(pdf))
 
     @rx.event(background=True)
     async def notice_pdf(self, notice_id: str, to_print: bool):
         """A notice to print or download; its first rendering runs off the event loop."""
-        async with self:
-            principal = self._principal(APPROVER)
-            exit_event = self._exit() if principal is None else None
+        principal, named_pdf, event = await self._blocking(APPROVER, notices.pdf, to_int(notice_id))
         if principal is None:
-            yield exit_event
+            if event:
+                yield event
             return
-        try:
-            name, pdf = await asyncio.to_thread(notices.pdf, principal, to_int(notice_id))
-        except Refused as exc:
-            async with self:
-                self._refused(exc)
-            return
+        name, pdf = named_pdf
         yield print_pdf(pdf) if to_print is True else rx.download(data=pdf, filename=name, mime_type="application/pdf")

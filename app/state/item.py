@@ -13,14 +13,14 @@ from app.rules.errors import Refused
 from app.rules.flowchart import flowchart_svg
 from app.rules.roles import ADMIN
 from app.rules.scope import EXCLUSION_FLAGS
-from app.rules.catalog import material_text
-from app.signing.notice import limit_text, notice_html
+from app.signing.notice import guide_materials, guide_rows, notice_html
 from app.signing.renderer import render_pdf_async
 from app.state.auth import AuthState, to_int
 from app.state.catalog import form_fields
 
 
 def _materials_text(materials: list) -> str:
+    """The edit form's pipe format (名称|原件份数|复印件份数|是否必需); pages show guide_materials."""
     return "\n".join(f"{m['name']}|{m['originals']}|{m['copies']}|{'是' if m['required'] else '否'}"
                      for m in materials)
 
@@ -30,7 +30,11 @@ class ItemState(AuthState):
     shown_revision: int = 0
     current_revision: int = 0
     fields: dict[str, str] = {}
+    guide: list[dict[str, str]] = []
+    conditions: list[str] = []
+    materials: list[dict[str, str]] = []
     flags: list[dict[str, str]] = []
+    views: int = 0  # counts view_revision clicks: the page's tabs return to the guide on each
     listed: bool = False
     chart: str = ""
     revisions: list[dict[str, str]] = []
@@ -52,13 +56,16 @@ class ItemState(AuthState):
             "promised_limit_days": str(snapshot["promised_limit_days"]), "fee": snapshot["fee"],
             "handling_form": snapshot.get("handling_form", ""), "consult_phone": snapshot.get("consult_phone", ""),
             "supervise_phone": snapshot.get("supervise_phone", ""),
+            "permit_content": snapshot.get("permit_content", ""),
+            "validity_months": str(snapshot.get("validity_months") or 0),
             **{flag: "1" if snapshot.get(flag) else "" for flag in EXCLUSION_FLAGS},
-            # As officers read them (the pipe format above is only for the edit form):
-            "statutory_display": limit_text(snapshot["statutory_limit_days"]),
-            "promised_display": limit_text(snapshot["promised_limit_days"]),
-            "materials_display": "\n".join(f"{i}. {m['name']}（{material_text(m)}，{'必需' if m['required'] else '可选'}）"
-                                           for i, m in enumerate(snapshot["materials"], 1)),
         }
+        # As officers and applicants read them (the pipe format above is only for the edit form):
+        self.guide = [{"label": label, "value": str(value)} for label, value in
+                      guide_rows(snapshot, self.fields["category"], self.fields["department"])]
+        self.conditions = list(snapshot["conditions"])
+        self.materials = [{"n": str(i), "name": name, "form": form, "required": required}
+                          for i, (name, form, required) in enumerate(guide_materials(snapshot["materials"]), 1)]
         self.flags = [{"flag": flag, "label": label, "on": "1" if snapshot.get(flag) else ""}
                       for flag, label in EXCLUSION_FLAGS.items()]
         self.listed = bool(snapshot.get("independent"))
@@ -104,6 +111,7 @@ class ItemState(AuthState):
             self.error = "没有该版本"
             return
         self._show(snapshot, number)
+        self.views += 1
 
     def _changed(self, principal, item) -> None:
         self._reload(principal)

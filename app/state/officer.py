@@ -29,6 +29,9 @@ class OfficerState(AuthState):
     history: list[dict[str, str]] = []
     categories: list[dict[str, str]] = []
     departments: list[dict[str, str]] = []
+    # The open dialog, if any: "renew", "widen" or "revoke" (an authorization, in dialog_grant), or "exit".
+    dialog: str = ""
+    dialog_grant: dict[str, str] = {}
 
     def _reload(self, principal) -> None:
         officer, department, records, conditions, auths, history = roster.officer_detail(principal, self.officer_id)
@@ -40,7 +43,11 @@ class OfficerState(AuthState):
                         "department_code": next((d.code for d in deps if d.id == officer.department_id), ""),
                         "joined_on": officer.joined_on.isoformat() if officer.joined_on else "",
                         "roles": "、".join(ROLE_NAMES[r] for r in officer.roles),
-                        "status": "在岗" if officer.status == "active" else "已退出"}
+                        "status": "在岗" if officer.status == "active" else "已退出",
+                        "active": "1" if officer.status == "active" else ""}
+        # The profile form is rebuilt (its defaults re-read) whenever what it shows changes.
+        self.profile["form_key"] = "|".join([officer.name, self.profile["department_code"], self.profile["joined_on"],
+                                             *officer.roles])
         self.role_codes = list(officer.roles)
         self.conditions = [{"name": c.name, "ok": "1" if c.ok else "", "detail": c.detail} for c in conditions]
         self.eligible = all(c.ok for c in conditions)
@@ -74,6 +81,7 @@ class OfficerState(AuthState):
         if principal is None:
             return self._exit()
         self.officer_id = to_int(self.router.url.query_parameters.get("id", "")) or 0
+        self.dialog, self.dialog_grant = "", {}
         try:
             self._reload(principal)
         except Refused as exc:
@@ -82,9 +90,26 @@ class OfficerState(AuthState):
 
     def _officer_act(self, action: str | None, form_data, run, done: str):
         def finish(principal, result):
+            self.dialog, self.dialog_grant = "", {}
             self._reload(principal)
             self.notice = done.format(result=result)
         return self._act(ADMIN, form_data, run, finish, action)
+
+    @rx.event
+    def ask(self, action: str, authorization_id: str):
+        """Open the dialog for "renew", "widen" or "revoke" of an authorization this tab shows, or
+        for "exit" (presentation only: the handlers check everything)."""
+        if self._principal(ADMIN) is None:
+            return self._exit()
+        grant = next((g for g in self.grants if g["id"] == authorization_id), None) \
+            if isinstance(authorization_id, str) else None
+        if action not in ("renew", "widen", "revoke", "exit") or (action != "exit" and grant is None):
+            return
+        self.error, self.notice, self.dialog, self.dialog_grant = "", "", action, dict(grant or {})
+
+    @rx.event
+    def close_dialog(self):
+        self.dialog, self.dialog_grant = "", {}
 
     @rx.event
     def save_profile(self, form_data: dict):

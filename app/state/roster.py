@@ -1,10 +1,12 @@
-"""The working group's roster: officers, authorizations and keys; register, revoke and clear
-keys; the key-model (attestation) policy. Every action needs a fresh step-up of the admin."""
+"""The working group's roster: officers, authorizations and keys; add officers; register, revoke
+and clear keys. Every action needs a fresh step-up of the admin. (The key-model policy is on the
+settings page, app/state/settings.py.)"""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from app.components.controls import ANY
 from app.db import transaction
 from app.rules import authorizations, calendar, catalog, clock, keys, roster
 from app.rules.clock import local
@@ -33,8 +35,9 @@ class RosterState(AuthState):
     missing_years: list[str] = []
     keys: list[dict[str, str]] = []
     suspects: list[str] = []
-    policy_models: list[str] = []
-    policy_since: str = ""
+    # The open dialog, if any: "add" (new officer), "revoke" or "clear" (a key, named in confirm_key).
+    dialog: str = ""
+    confirm_key: dict[str, str] = {}
 
     def _reload(self, principal) -> None:
         page = roster.search(principal, self.query, self.department_filter, self.role_filter, self.page_no)
@@ -60,9 +63,6 @@ class RosterState(AuthState):
             self.missing_years = [str(y) for y in calendar.years_needing_data(session, clock.today())]
             cats, deps = catalog.lookups(session)
         self.departments = [{"code": d.code, "name": d.name} for d in deps]
-        policy = roster.attestation_policy(principal)
-        self.policy_models = list(policy.allowed_aaguids) if policy else []
-        self.policy_since = local(policy.created_at) if policy else ""
 
     @rx.event
     def search(self, form_data: dict):
@@ -71,7 +71,8 @@ class RosterState(AuthState):
             return self._exit()
         form = form_data if isinstance(form_data, dict) else {}
         self.query = str(form.get("query") or "")[:50]
-        self.department_filter = str(form.get("department") or "")[:32]
+        department = str(form.get("department") or "")[:32]
+        self.department_filter = "" if department == ANY else department
         self.role_filter = form.get("role") if form.get("role") in ROLE_NAMES else ""
         self.page_no = 1
         self._reload(principal)
@@ -86,13 +87,39 @@ class RosterState(AuthState):
 
     @rx.event
     def add_officer(self, form_data: dict):
+        def done(_, officer):
+            self.dialog = ""
+            return rx.redirect(f"/officer?id={officer.id}")
         return self._act(ADMIN, form_data, lambda p, f: roster.create_officer(
             p, {**f, "roles": [r for r in ROLE_NAMES if f.get(f"role-{r}")]}, f.get("reason")),
-            lambda _, officer: rx.redirect(f"/officer?id={officer.id}"), "roster.add_officer")
+            done, "roster.add_officer")
+
+    @rx.event
+    def open_add(self):
+        """Open the new-officer dialog (presentation only: add_officer checks everything)."""
+        if self._principal(ADMIN) is None:
+            return self._exit()
+        self.error, self.notice, self.dialog, self.confirm_key = "", "", "add", {}
+
+    @rx.event
+    def ask_key_action(self, action: str, key_id: str):
+        """Open the confirmation for "revoke" or "clear" naming the key and its holder, as this
+        tab last loaded them (presentation only: revoke and clear_suspect check everything)."""
+        if self._principal(ADMIN) is None:
+            return self._exit()
+        key = next((k for k in self.keys if k["id"] == key_id), None) if isinstance(key_id, str) else None
+        if action not in ("revoke", "clear") or key is None:
+            return
+        self.error, self.notice, self.dialog, self.confirm_key = "", "", action, dict(key)
+
+    @rx.event
+    def close_dialog(self):
+        self.dialog, self.confirm_key = "", {}
 
     @rx.event
     def load(self):
-        self.error = ""
+        self.error, self.notice = "", ""
+        self.dialog, self.confirm_key = "", {}
         principal = self._principal(ADMIN)
         if principal is None:
             return self._exit()
@@ -133,6 +160,7 @@ class RosterState(AuthState):
 
     def _done(self, message: str):
         def finish(principal, result):
+            self.dialog, self.confirm_key = "", {}
             self._reload(principal)
             self.notice = message.format(result=result)
         return finish
@@ -147,15 +175,7 @@ class RosterState(AuthState):
         return self._act(ADMIN, form_data, lambda p, f: keys.clear_suspect(p, to_int(f.get("key_id")), f.get("reason")),
                          self._done("密钥 {result.id} 已解除暂停"), "roster.clear_suspect")
 
-    @rx.event
-    def save_policy(self, form_data: dict):
-        """Add one key model (AAGUID + root certificate) to the allow list, or reset to any model."""
-        def run(principal, form):
-            allowed, roots = roster.policy_with(principal, form.get("aaguid"), form.get("root_pem"),
-                                                form.get("mode") == "any")
-            keys.set_attestation_policy(principal, allowed, roots, form.get("reason"))
-        return self._act(ADMIN, form_data, run, self._done("密钥型号策略已更新"), "roster.policy")
 
-
-STEP_UP_ACTIONS.update({"roster.add_officer": RosterState.add_officer, "roster.register": RosterState.begin_register, "roster.revoke": RosterState.revoke,
-                        "roster.clear_suspect": RosterState.clear_suspect, "roster.policy": RosterState.save_policy})
+STEP_UP_ACTIONS.update({"roster.add_officer": RosterState.add_officer, "roster.register": RosterState.begin_register,
+                        "roster.revoke": RosterState.revoke,
+                        "roster.clear_suspect": RosterState.clear_suspect})

@@ -33,6 +33,13 @@ def sign_out(page) -> None:
     page.wait_for_url("**/")
 
 
+def choose(page, trigger: str, label: str) -> None:
+    """Pick the option named `label` in the Radix select whose trigger is `trigger`."""
+    page.click(trigger)
+    page.get_by_role("option", name=label, exact=True).click()
+    page.wait_for_selector(f"{trigger}:has-text('{label}')")
+
+
 def register_key_for(page, staff_no: str) -> None:
     """On the roster: step-up if due, then the officer's key in this browser."""
     page.click(f"#register-{staff_no}")

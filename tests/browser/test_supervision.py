@@ -14,8 +14,8 @@ from sqlmodel import select
 from app.db import transaction
 from app.models import AuditEvent, Case
 from app.rules import calendar, clock, personal_data
-from tests.browser.steps import accept_case, choose, enroll_first_admin, register_key_for, review_and_sign, sign_in, \
-    sign_out
+from tests.browser.steps import choose, enroll_first_admin, fill_application, register_key_for, review_and_sign, \
+    sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 PHONE = "13805331234"
@@ -23,22 +23,24 @@ PHONE = "13805331234"
 
 @pytest.fixture(scope="module")
 def decided(key_browser):
-    """A001 enrolled; S001's key registered; S001 accepted and signed one case today (its phone
-    captured at acceptance, written here until the counter asks for it)."""
+    """A001 enrolled; S001's key registered; S001 accepted and signed one case today, the applicant's
+    phone captured at the counter."""
     page, origin = key_browser.page, key_browser.origin
     enroll_first_admin(page, origin)
     sign_in(page, origin, "A001", "/roster")
     register_key_for(page, "S001")
     sign_out(page)
     sign_in(page, origin, "S001", "/counter")
-    accept_case(page)
+    fill_application(page)
+    page.fill("#phone", PHONE)
+    page.click("#accept")
+    page.wait_for_selector("#notice:has-text('已受理')")
     review_and_sign(page)
     page.wait_for_selector("#signed-number", timeout=60000)
     sign_out(page)
     with transaction() as s:
         case = s.exec(select(Case)).one()
-        case.applicant_phone_encrypted = personal_data.encrypt(PHONE)
-        s.add(case)
+    assert personal_data.decrypt(case.applicant_phone_encrypted) == PHONE
     return key_browser, case
 
 

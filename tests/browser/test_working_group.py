@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.steps import accept_case, enroll_first_admin, register_key_for, review_and_sign, sign_in, sign_out
+from tests.browser.steps import (accept_case, choose, enroll_first_admin, register_key_for, review_and_sign, sign_in,
+                                 sign_out)
 
 pytestmark = pytest.mark.browser
 CODE = "370303-SHSW-077"
@@ -17,13 +18,14 @@ def test_item_to_counter_and_back(key_browser, tmp_path):
     enroll_first_admin(page, origin)
     sign_in(page, origin, "A001", "/roster")
 
-    # A new item, then onto the independent list.
+    # A new item (in the new-item dialog), then onto the independent list.
     page.goto(origin + "/catalog")
-    page.wait_for_selector("#new-category option:has-text('社会事务')", state="attached")
+    page.wait_for_selector("#items >> text=370303-SCZT-001")
+    page.click("#open-new-item")
     page.fill("#new-code", CODE)
     page.fill("#new-name", "社会团体负责人备案")
-    page.select_option("#new-category", label="社会事务")
-    page.select_option("#new-department", label="社会事务科")
+    choose(page, "#new-category", "社会事务")
+    choose(page, "#new-department", "社会事务科")
     page.fill("#new-legal_basis", "《社会团体登记管理条例》第十八条")
     page.fill("#new-conditions", "负责人已依章程产生\n负责人无不良信用记录")
     page.fill("#new-materials", "备案表|1|0|是\n负责人身份证明|0|1|是")
@@ -32,7 +34,8 @@ def test_item_to_counter_and_back(key_browser, tmp_path):
     page.wait_for_url("**/item?id=*")
     page.wait_for_selector("#flowchart svg")
     assert "负责人已依章程产生" in page.inner_text("#flowchart")
-    page.select_option("#listing", value="yes")
+    page.click("#tab-listing")
+    choose(page, "#listing", "列入独立审批清单")
     page.fill("#listing-reason", "流程简单、风险较低，列入清单")
     page.click("#set-listed")
     page.wait_for_selector("#listed:has-text('在独立审批清单内')")
@@ -49,12 +52,13 @@ def test_item_to_counter_and_back(key_browser, tmp_path):
     page.click("#import")
     page.wait_for_selector("#notice:has-text('导入完成：新增 0 项，修订 0 项')")
 
-    # A new officer, qualified per 四, authorized for the new item.
+    # A new officer (in the new-officer dialog), qualified per 四, authorized for the new item.
     page.goto(origin + "/roster")
-    page.wait_for_selector("#new-department option:has-text('社会事务科')", state="attached")
+    page.wait_for_selector("#officers >> text=S001")
+    page.click("#open-add-officer")
     page.fill("#new-staff-no", "S077")
     page.fill("#new-name", "孙丽")
-    page.select_option("#new-department", label="社会事务科")
+    choose(page, "#new-department", "社会事务科")
     page.fill("#new-joined", "2019-09-01")
     page.check("#new-role-approver")
     page.fill("#new-officer-reason", "补充独立审批员队伍")
@@ -64,16 +68,16 @@ def test_item_to_counter_and_back(key_browser, tmp_path):
     from app.rules import clock
 
     today = clock.today()
-    for n, (kind, extra) in enumerate((("assessment", {"#q-year": str(today.year - 1)}),
-                        ("training", {"#q-date": today.isoformat(), "#q-title": "业务培训"}),
-                        ("exam", {"#q-date": today.isoformat(), "#q-title": "独立审批员专门考试"})), start=1):
-        page.select_option("#q-kind", value=kind)
+    for n, (kind, extra) in enumerate((("年度考核", {"#q-year": str(today.year - 1)}),
+                        ("业务培训", {"#q-date": today.isoformat(), "#q-title": "业务培训"}),
+                        ("专门考试", {"#q-date": today.isoformat(), "#q-title": "独立审批员专门考试"})), start=1):
+        choose(page, "#q-kind", kind)
         for selector, value in extra.items():
             page.fill(selector, value)
-        if kind == "assessment":
-            page.select_option("#q-grade", value="优秀")
-        if kind == "exam":
-            page.select_option("#q-passed", value="yes")
+        if kind == "年度考核":
+            choose(page, "#q-grade", "优秀")
+        if kind == "专门考试":
+            choose(page, "#q-passed", "通过")
         page.click("#add-record")
         page.wait_for_selector(f"#records tbody tr:nth-child({n})")
     page.wait_for_selector("#eligibility:has-text('符合全部条件')")
@@ -95,7 +99,9 @@ def test_item_to_counter_and_back(key_browser, tmp_path):
     page.goto(origin + "/catalog")
     page.click(f"#items >> text={CODE}")
     page.wait_for_url("**/item?id=*")
-    page.select_option("#listing", value="no")
+    page.wait_for_selector("#listed:has-text('在独立审批清单内')")
+    page.click("#tab-listing")
+    choose(page, "#listing", "移出独立审批清单")
     page.fill("#listing-reason", "发现需现场核查，暂停独立审批")
     page.click("#set-listed")
     page.wait_for_selector("#listed:has-text('不在清单内')")

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import Case, CaseEvent, CaseNotice, Item
+from app.models import Case, CaseEvent, CaseNotice, DocumentNumber, Item
 from app.rules import case_steps, cases, clock, decisions, notices
 from app.signing import pki, proof
 from app.rules.refusals import AUDITED_PREFIXES
@@ -117,10 +117,14 @@ def test_not_accepted_is_signed_in_its_own_series_and_verifies(people):
 def test_withdrawal_ends_the_case_with_a_confirmation(people):
     _, approver, _ = people
     case = flows.accept_case(approver)
+    reserved = decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION).document_number
     refused(lambda: case_steps.withdraw(approver, case.id, ""), "input.reason_missing")
     done = case_steps.withdraw(approver, case.id, "申请人书面申请撤回")
     assert done.state == "withdrawn" and done.closing_reason == "申请人书面申请撤回"
     assert notice_kinds(case.id) == ["acceptance", "withdrawal"]
+    with transaction() as s:  # the number reserved when the key was first asked is voided, not reused
+        number = s.exec(select(DocumentNumber).where(DocumentNumber.number == reserved)).one()
+    assert number.voided_at is not None and "撤回" in number.void_reason
     refused(lambda: case_steps.withdraw(approver, case.id, "再撤一次"), "case.closed")
     refused(lambda: decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION),
                          "case.not_signable")
@@ -255,3 +259,29 @@ def test_an_approval_states_the_permit_content_and_validity_of_the_accepted_revi
     until = date.fromisoformat(permit["valid_until"])
     assert until.year == decided.year + 5 and until == date(decided.year + 5, decided.month, decided.day) - timedelta(days=1)
     assert proof.check_file(decisions.read_pdf(decision), root_der()).valid
+
+
+def test_the_applicants_phone_is_optional_checked_and_stored_encrypted(people):
+    from app.rules import personal_data
+
+    _, approver, _ = people
+    item, n = flows.item_id("370303-SCZT-001"), materials()
+    refused(lambda: cases.accept_new_case(approver, item, *APPLICANT, list(range(n)), True, phone="call me"),
+            "applicant.phone")
+    case = cases.accept_new_case(approver, item, *APPLICANT, list(range(n)), True, phone=" 0533-2181234 ")
+    assert b"2181234" not in case.applicant_phone_encrypted
+    assert personal_data.decrypt(case.applicant_phone_encrypted) == "0533-2181234"
+    assert cases.accept_new_case(approver, item, *APPLICANT, list(range(n)), True).applicant_phone_encrypted == b""
+
+
+def test_a_document_number_pattern_without_its_fields_stops_the_app(monkeypatch):
+    from app import config
+
+    monkeypatch.setenv("APP_REFUSAL_NUMBER_PATTERN", "张行审不许字〔2026〕号")
+    with pytest.raises(ValueError, match="APP_REFUSAL_NUMBER_PATTERN"):
+        config.load_settings()
+    monkeypatch.setenv("APP_REFUSAL_NUMBER_PATTERN", "张行审不许字〔{year}〕{seq}号{seq}")
+    with pytest.raises(ValueError):
+        config.load_settings()
+    monkeypatch.setenv("APP_REFUSAL_NUMBER_PATTERN", "张店不许〔{year}〕第{seq}号")
+    assert config.load_settings().refusal_number_pattern == "张店不许〔{year}〕第{seq}号"

@@ -323,3 +323,22 @@ def test_oversized_or_malformed_uploads_are_refused_and_nothing_is_imported(admi
     err = flows.assert_refused(lambda: catalog_io.import_xlsx(principal, data, "超限文件"), code, audited=False)
     assert message in err.message
     assert (count(Item), count(ItemRevision)) == (items, revisions)
+
+
+def test_guide_rows_read_limits_materials_and_validity_as_people_do():
+    from app.rules.catalog import validity_text
+    from app.signing.notice import guide_materials, guide_rows
+
+    item = {"name": "某事项", "code": "X-1", "item_type": "即办件", "legal_basis": "某条例", "permit_content": "",
+            "statutory_limit_days": 0, "promised_limit_days": 0, "validity_months": 0}
+    rows = dict(guide_rows(item, "市场主体", "市场准入科"))
+    assert rows["法定办结时限"] == rows["承诺办结时限"] == "当场办结"
+    assert (rows["许可内容"], rows["许可有效期"], rows["收费"], rows["办理形式"]) == ("—", "不设有效期", "不收费", "窗口办理")
+    rows = dict(guide_rows({**item, "statutory_limit_days": 20, "promised_limit_days": 3, "validity_months": 60,
+                            "permit_content": "预包装食品销售"}, "市场主体", "市场准入科"))
+    assert (rows["法定办结时限"], rows["承诺办结时限"], rows["许可有效期"], rows["许可内容"]) == \
+        ("20 个工作日", "3 个工作日", "5 年", "预包装食品销售")
+    assert [validity_text(m) for m in (0, 6, 12, 18, 36)] == ["不设有效期", "6 个月", "1 年", "18 个月", "3 年"]
+    assert guide_materials([{"name": "申请书", "originals": 1, "copies": 0, "required": True},
+                            {"name": "营业执照", "originals": 0, "copies": 2, "required": False}]) == \
+        [("申请书", "原件1份", "必需"), ("营业执照", "复印件2份", "可选")]
