@@ -54,8 +54,9 @@ def qualification_form() -> rx.Component:
     return rx.form(rx.vstack(
         rx.heading("登记资格记录", size="3"),
         rx.flex(
-            field("类型", choice("kind", [("assessment", "年度考核"), ("training", "业务培训"), ("exam", "专门考试")],
-                                "q-kind", default_value="assessment", width="9em"), "q-kind"),
+            field("类型", choice("kind", [("assessment", "年度考核"), ("training", "业务培训"), ("exam", "专门考试"),
+                                         ("requalification", "重新取得资格（工作组决定）")],
+                                "q-kind", default_value="assessment", width="13em"), "q-kind"),
             field("考核年度", rx.input(name="year", id="q-year", width="6em"), "q-year"),
             field("考核等次", choice("grade", [(g, g) for g in ("优秀", "称职", "基本称职", "不称职")], "q-grade",
                                   width="8em"), "q-grade"),
@@ -64,7 +65,8 @@ def qualification_form() -> rx.Component:
             field("考试结果", choice("passed", [("yes", "通过"), ("no", "未通过")], "q-passed", width="7em"), "q-passed"),
             field("成绩", rx.input(name="score", id="q-score", width="5em"), "q-score"),
             align="end", wrap="wrap", spacing="3", width="100%"),
-        rx.text("年度考核填考核年度与等次；业务培训填日期与名称；专门考试填日期、名称、结果（成绩可空）。", class_name="hint"),
+        rx.text("年度考核填考核年度与等次；业务培训填日期与名称；专门考试填日期、名称、结果（成绩可空）；"
+                "重新取得资格（取消资格或暂停签署后，工作组的决定）填日期与决定名称，须再次确认密钥。", class_name="hint"),
         rx.flex(field("更正的记录编号（可空）", rx.input(name="corrects_id", id="q-corrects", width="10em"), "q-corrects"),
                 field("备注", rx.input(name="note", id="q-note", width="20em"), "q-note"),
                 rx.button("登记", type="submit", id="add-record"), align="end", spacing="3", wrap="wrap"),

@@ -50,10 +50,16 @@ def _eligible_approver(session: Session, officer: Officer) -> None:
         raise refuse("authorization.officer_exited", "人员已退出，不能授权")
     if APPROVER not in officer.roles:
         raise refuse("authorization.not_approver", f"{officer.name} 不是独立审批员角色")
-    failing = eligibility.failing(officer, qualifications(session, officer.id), clock.today())
+    records = qualifications(session, officer.id)
+    # Disqualified by an annual assessment (七(三)): no authorization without a re-qualification since.
+    disqualified_at = eligibility.last_disqualification(session, officer.id)
+    failing = eligibility.failing(officer, records, clock.today(), disqualified_at)
     if failing:
         raise refuse("authorization.ineligible",
                      f"{officer.name} 不符合资格条件：" + "；".join(f"{c.name}（{c.detail}）" for c in failing))
+    block = eligibility.signing_block(records, disqualified_at)
+    if block:
+        raise refuse("authorization.ineligible", f"{officer.name} 不能授权：{block}")
 
 
 @audit_refusals("authorization.grant")
@@ -176,12 +182,20 @@ def revoke(admin: Principal, authorization_id: Any, reason: Any) -> Authorizatio
         auth = _authorization(session, authorization_id)
         if auth.revoked_at is not None or auth.superseded_at is not None:
             raise refuse("authorization.not_revocable", "该授权已撤销或已续期")
-        auth.revoked_at, auth.revoked_by, auth.revoke_reason = clock.now_beijing(), admin.officer_id, reason
-        session.add(auth)
-        serials = certificates.revoke(session, f"授权撤销：{reason}", authorization_id=auth.id, at=auth.revoked_at)
-        audit.record(session, "authorization.revoked", f"authorization:{auth.id}", admin.officer_id,
-                     officer_id=auth.officer_id, reason=reason, revoked_certificates=serials, **proof)
+        revoke_in(session, admin.officer_id, auth, reason, proof)
         return auth
+
+
+def revoke_in(session: Session, admin_id: int, auth: Authorization, reason: str, proof: dict,
+              **details) -> list[str]:
+    """Revoke inside the caller's transaction (the caller checked the admin and the step-up): the
+    authorization's certificates are revoked and a new CRL published. Returns the serials."""
+    auth.revoked_at, auth.revoked_by, auth.revoke_reason = clock.now_beijing(), admin_id, reason
+    session.add(auth)
+    serials = certificates.revoke(session, f"授权撤销：{reason}", authorization_id=auth.id, at=auth.revoked_at)
+    audit.record(session, "authorization.revoked", f"authorization:{auth.id}", admin_id,
+                 officer_id=auth.officer_id, reason=reason, revoked_certificates=serials, **details, **proof)
+    return serials
 
 
 def awaiting_widening(principal: Principal, auth: Authorization) -> list[str]:

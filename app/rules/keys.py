@@ -214,13 +214,21 @@ def revoke_key(admin: Principal, key_id: Any, reason: Any) -> SecurityKey:
             raise refuse("key.unknown", "密钥不存在")
         if key.status == "revoked":
             raise refuse("key.already_revoked", "该密钥已停用")
-        # The public key stays: signatures made before revoked_at remain verifiable.
-        key.status, key.revoked_at, key.revoked_by, key.revoke_reason = "revoked", utcnow(), admin.officer_id, reason
-        session.add(key)
-        serials = certificates.revoke(session, f"密钥停用：{reason}", key_id=key.id, at=key.revoked_at)
-        audit.record(session, "key.revoked", f"key:{key.id}", admin.officer_id, officer_id=key.officer_id,
-                     reason=reason, revoked_certificates=serials, **proof)
+        revoke_key_in(session, admin.officer_id, key, reason, proof)
         return key
+
+
+def revoke_key_in(session: Session, admin_id: int, key: SecurityKey, reason: str, proof: dict,
+                  **details) -> list[str]:
+    """Stop a key inside the caller's transaction (the caller checked the admin and the step-up):
+    its certificates are revoked and a new CRL published. Returns the serials."""
+    # The public key stays: signatures made before revoked_at remain verifiable.
+    key.status, key.revoked_at, key.revoked_by, key.revoke_reason = "revoked", utcnow(), admin_id, reason
+    session.add(key)
+    serials = certificates.revoke(session, f"密钥停用：{reason}", key_id=key.id, at=key.revoked_at)
+    audit.record(session, "key.revoked", f"key:{key.id}", admin_id, officer_id=key.officer_id,
+                 reason=reason, revoked_certificates=serials, **details, **proof)
+    return serials
 
 
 @audit_refusals("key.clear_suspect")

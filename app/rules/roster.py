@@ -24,7 +24,8 @@ from app.rules.scope import authorization_state
 from app.signing.attestation import current_policy
 
 GRADES = ("优秀", "称职", "基本称职", "不称职")
-QUALIFICATION_KINDS = {"assessment": "年度考核", "training": "业务培训", "exam": "专门考试"}
+QUALIFICATION_KINDS = {"assessment": "年度考核", "training": "业务培训", "exam": "专门考试",
+                       eligibility.REQUALIFICATION: "重新取得资格（工作组决定）"}
 
 
 def officer_snapshot(officer: Officer) -> dict:
@@ -142,7 +143,9 @@ def exit_officer(admin: Principal, officer_id: Any, reason: Any) -> Officer:
 
 @audit_refusals("qualification.add")
 def add_qualification(admin: Principal, officer_id: Any, fields: Any) -> Qualification:
-    """A new record; a correction names the record it replaces (corrects_id)."""
+    """A new record; a correction names the record it replaces (corrects_id). A re-qualification is
+    the working group's decision that lifts a disqualification or a stop on signing (四): admin power,
+    so it needs the admin's step-up, and there must be something to lift."""
     admin.require(ADMIN)
     if not isinstance(fields, dict):
         raise refuse("input.invalid", "参数无效")
@@ -179,12 +182,19 @@ def add_qualification(admin: Principal, officer_id: Any, fields: Any) -> Qualifi
             if old is None or old.officer_id != officer.id or old.kind != kind:
                 raise refuse("qualification.invalid", "被更正的记录不存在或类型不符")
             record.corrects_id = old.id
+        proof = {}
+        if kind == eligibility.REQUALIFICATION:
+            proof = stepup.require_fresh(session, admin)
+            if not eligibility.signing_block(qualifications(session, officer.id),
+                                             eligibility.last_disqualification(session, officer.id)):
+                raise refuse("qualification.nothing_to_lift",
+                             "该人员没有被取消资格或暂停签署的记录，无须登记重新取得资格")
         session.add(record)
         session.flush()
         audit.record(session, "qualification.recorded", f"officer:{officer.id}", admin.officer_id,
                      qualification_id=record.id, kind=kind, year=record.year, grade=record.grade,
                      on_date=record.on_date.isoformat() if record.on_date else None, passed=record.passed,
-                     corrects_id=record.corrects_id)
+                     corrects_id=record.corrects_id, **proof)
         return record
 
 
@@ -223,9 +233,29 @@ def _overview_row(session: Session, officer: Officer, category_names: dict):
     state = authorization_state(auth, today) if auth else "none"
     scope = "、".join([*(f"{category_names.get(c, c)}类" for c in auth.scope_categories),
                        *auth.scope_items]) if auth else ""
-    n_keys = session.exec(select(func.count()).select_from(SecurityKey)
-                          .where(SecurityKey.officer_id == officer.id, SecurityKey.status == "active")).one()
+    n_keys = sum(shown_key_status(session, key, today) == "active" for key in session.exec(
+        select(SecurityKey).where(SecurityKey.officer_id == officer.id, SecurityKey.status == "active")))
     return officer, auth, state, scope, n_keys
+
+
+def shown_key_status(session: Session, key: SecurityKey, today) -> str:
+    """What a key can do today, as the roster shows it: its own status, or — for an active key whose
+    bound authorization was revoked or has expired — stopped with it (signing and sessions refuse it)."""
+    if key.status != "active" or key.authorization_id is None:
+        return key.status
+    state = authorization_state(session.get(Authorization, key.authorization_id), today)
+    return {"revoked": "authorization_revoked", "expired": "authorization_expired"}.get(state, key.status)
+
+
+def key_statuses(principal: Principal, officer_id: int | None = None) -> dict[int, str]:
+    """shown_key_status of every key (of one officer), by key id."""
+    principal.require(ADMIN)
+    today = clock.today()
+    with transaction() as session:
+        query = select(SecurityKey)
+        if officer_id is not None:
+            query = query.where(SecurityKey.officer_id == officer_id)
+        return {k.id: shown_key_status(session, k, today) for k in session.exec(query)}
 
 
 def keys_overview(principal: Principal, officer_id: int | None = None):
@@ -247,7 +277,9 @@ def officer_detail(principal: Principal, officer_id: Any):
                                   .order_by(Authorization.granted_at.desc())))
         department = session.get(Department, officer.department_id) if officer.department_id else None
         return (officer, department.name if department else "", records,
-                eligibility.conditions(officer, records, clock.today()), auths, _history(session, officer))
+                eligibility.conditions(officer, records, clock.today(),
+                                       eligibility.last_disqualification(session, officer.id)),
+                auths, _history(session, officer))
 
 
 def _history(session: Session, officer: Officer) -> list[tuple]:
@@ -257,7 +289,8 @@ def _history(session: Session, officer: Officer) -> list[tuple]:
                                                .order_by(OfficerRevision.changed_at)))]
     for q in qualifications(session, officer.id):
         what = {"assessment": f"{q.year} 年度考核：{q.grade}", "training": f"培训：{q.title}（{q.on_date}）",
-                "exam": f"考试：{q.title}（{q.on_date}，{'通过' if q.passed else '未通过'}）"}[q.kind]
+                "exam": f"考试：{q.title}（{q.on_date}，{'通过' if q.passed else '未通过'}）",
+                eligibility.REQUALIFICATION: f"重新取得资格：{q.title}（{q.on_date}）"}[q.kind]
         rows.append((q.recorded_at, ("更正 " if q.corrects_id else "") + what, q.note))
     for a in session.exec(select(Authorization).where(Authorization.officer_id == officer.id)):
         rows.append((a.granted_at, f"授权 #{a.id}（{a.valid_from} 至 {a.valid_until}）" +

@@ -68,7 +68,8 @@ class OfficerState(AuthState):
                         "renewable": "1" if authorization_state(a, today) in ("active", "expired") else "",
                         "reason": a.revoke_reason or a.grant_reason,
                         "pending": "、".join(authorizations.awaiting_widening(principal, a))} for a in auths]
-        self.officer_keys = [{"id": str(k.id), "status": KEY_STATUS.get(k.status, k.status),
+        shown = roster.key_statuses(principal, officer.id)
+        self.officer_keys = [{"id": str(k.id), "status": KEY_STATUS.get(shown.get(k.id, k.status), k.status),
                               "bound": f"授权 #{k.authorization_id}" if k.authorization_id else "仅登录",
                               "at": local(k.registered_at)} for k, _ in roster.keys_overview(principal, officer.id)]
         self.history = [{"at": local(at), "what": what, "reason": reason} for at, what, reason in history]
@@ -119,7 +120,7 @@ class OfficerState(AuthState):
 
     @rx.event
     def add_record(self, form_data: dict):
-        return self._officer_act(None, form_data, lambda p, f: roster.add_qualification(p, self.officer_id, f),
+        return self._officer_act("officer.record", form_data, lambda p, f: roster.add_qualification(p, self.officer_id, f),
                          "资格记录已登记")
 
     @rx.event
@@ -153,6 +154,6 @@ class OfficerState(AuthState):
                          "已办理退出：授权撤销，密钥停用")
 
 
-STEP_UP_ACTIONS.update({"officer.profile": OfficerState.save_profile, "officer.widen": OfficerState.confirm_widening,
+STEP_UP_ACTIONS.update({"officer.record": OfficerState.add_record, "officer.profile": OfficerState.save_profile, "officer.widen": OfficerState.confirm_widening,
                         "officer.grant": OfficerState.grant, "officer.renew": OfficerState.renew,
                         "officer.revoke": OfficerState.revoke, "officer.exit": OfficerState.exit_officer})

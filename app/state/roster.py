@@ -15,7 +15,8 @@ from app.rules.roles import ADMIN, ROLE_NAMES
 from app.state.auth import STEP_UP_ACTIONS, AuthState, to_int
 from app.state.webauthn_js import browser_error, create_script
 
-KEY_STATUS = {"active": "有效", "revoked": "已停用", "suspect": "计数器异常（疑似被复制），已暂停"}
+KEY_STATUS = {"active": "有效", "revoked": "已停用", "suspect": "计数器异常（疑似被复制），已暂停",
+              "authorization_revoked": "已停用（授权已撤销）", "authorization_expired": "已停用（授权已到期）"}
 AUTH_STATE = {"active": "有效", "expired": "已到期", "revoked": "已撤销", "pending": "未生效", "renewed": "已续期",
               "none": "无"}
 
@@ -47,8 +48,9 @@ class RosterState(AuthState):
                           "scope": scope, "keys": str(n_keys), "status": "" if o.status == "active" else "已退出"}
                          for o, auth, state, scope, n_keys in page.rows]
         key_rows = roster.keys_overview(principal)
+        shown = roster.key_statuses(principal)
         self.keys = [{"id": str(k.id), "officer": f"{o.name}（{o.staff_no}）", "aaguid": k.aaguid,
-                      "status": KEY_STATUS.get(k.status, k.status), "state": k.status,
+                      "status": KEY_STATUS.get(shown.get(k.id, k.status), k.status), "state": k.status,
                       "registered_at": local(k.registered_at),
                       "bound": f"授权 #{k.authorization_id}" if k.authorization_id else "仅登录",
                       "reason": k.revoke_reason or ""}
