@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import Authorization, Case, CaseEvent, Category, Item, ItemRevision, SecurityKey
 from app.models.base import utcnow
-from app.rules import audit, calendar, clock, inputs, notices, personal_data
+from app.rules import audit, calendar, clock, eligibility, inputs, notices, personal_data
 from app.rules.catalog import material_text
 from app.rules.errors import refuse
 from app.rules.identity import normalize_id
@@ -32,6 +32,9 @@ def _approver_authorization(session: Session, principal: Principal) -> Authoriza
     auth = active_authorization(session, principal.officer_id, clock.today())
     if auth is None:
         raise refuse("authorization.none", "您没有有效的独立审批授权")
+    blocked = eligibility.blocks_signing(session, principal.officer_id, clock.today())
+    if blocked:  # an approver who may not sign takes no new case either
+        raise refuse("authorization.ineligible", f"您当前不能独立审批：{blocked}（待工作组处理）")
     return auth
 
 

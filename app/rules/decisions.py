@@ -23,7 +23,7 @@ from app.config import settings
 from app.db import transaction
 from app.models import Authorization, Case, Category, Decision, Item, Officer, SecurityKey
 from app.models.base import utcnow
-from app.rules import audit, certificates, clock, document_numbers, inputs
+from app.rules import audit, certificates, clock, document_numbers, eligibility, inputs
 from app.rules.canonical import canonical_json
 from app.rules.cases import NOT_ACCEPTED_REASONS, _int_list, accepted_item, event, own_case
 from app.rules.errors import refuse
@@ -66,6 +66,9 @@ def check_signable(session: Session, principal: Principal, case: Case, key: Secu
         raise refuse("key.inactive", "密钥已停用或已暂停，不能签署")
     if key.authorization_id is None:
         raise refuse("key.unbound", "该密钥未绑定独立审批授权，不能签署决定")
+    blocked = eligibility.blocks_signing(session, principal.officer_id, clock.today())
+    if blocked:  # regulation 四 must keep holding while the authorization runs
+        raise refuse("authorization.ineligible", f"您当前不能签署决定：{blocked}（待工作组处理）")
     auth = session.get(Authorization, key.authorization_id)
     state = authorization_state(auth, clock.today())
     if state != "active":

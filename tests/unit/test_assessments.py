@@ -226,14 +226,13 @@ def test_pure_signing_block_reads_only_the_records():
     assert eligibility.signing_block([q("requalification", 6, on_date=date(2026, 1, 6))], dq) is None
 
 
-@pytest.mark.xfail(reason="wired by the lead: decisions.check_signable calls eligibility.blocks_signing",
-                   strict=False)
 def test_prepare_is_refused_after_an_unfit_grade(people):
     approver = flows.sign_in("S001", people["s001_key"])
     case = flows.accept_case(approver)
     _record(people["admin"], people["s001"], kind="assessment", year=str(clock.today().year - 1), grade="不称职")
-    with pytest.raises(Refused):
-        decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION)
+    flows.assert_refused(lambda: decisions.prepare(approver, case.id, flows.conditions(case), flows.OPINION),
+                         "authorization.ineligible")
+    flows.assert_refused(lambda: flows.accept_case(approver), "authorization.ineligible")
 
 
 def test_keys_of_a_revoked_or_expired_authorization_read_stopped_on_the_roster(people):
