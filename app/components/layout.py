@@ -8,6 +8,7 @@ from app.state.auth import AuthState
 
 NAV = (("approver", "/counter", "审批窗口"), ("admin", "/catalog", "事项清单"), ("admin", "/roster", "人员与密钥"),
        ("admin", "/calendar", "节假日"), ("admin", "/cases", "办件监督"), ("admin", "/publicity", "双公示"),
+       ("auditor", "/spotchecks", "季度抽查"),
        ("auditor", "/audits", "评查"))
 
 
