@@ -24,6 +24,7 @@ import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any, Callable, Optional, TypeVar
 
 from sqlalchemy import text
@@ -97,21 +98,24 @@ def _midnight(day: date) -> datetime:
 
 def population_rows(session: Session, quarter: str) -> list[dict]:
     """Every decision of the quarter, in canonical order: approver staff_no, decided_at, case id.
-    Sorted here, not by the database, so collations never change the order."""
+    The database orders by time and id (no collation involved); a stable sort by staff_no here
+    then gives the canonical order whatever the database's collation."""
     start, end = quarter_bounds(quarter)
-    rows = session.exec(
-        select(Decision.case_id, Case.case_no, Decision.approver_id, Officer.staff_no, Decision.decided_at)
+    rows = session.connection().execute(  # Core rows: half the time of ORM rows for a big quarter
+        select(Decision.case_id, Case.case_no, Decision.approver_id, Officer.staff_no)
         .join(Case, Decision.case_id == Case.id).join(Officer, Decision.approver_id == Officer.id)
-        .where(Decision.decided_at >= _midnight(start), Decision.decided_at < _midnight(end))).all()
-    rows = sorted(rows, key=lambda r: (r[3], r[4], r[0]))
+        .where(Decision.decided_at >= _midnight(start), Decision.decided_at < _midnight(end))
+        .order_by(Decision.decided_at, Decision.case_id)).all()
+    rows.sort(key=itemgetter(3))  # stable: time order kept within each approver
     return [{"case_id": case_id, "case_no": case_no, "approver_id": approver_id, "staff_no": staff_no}
-            for case_id, case_no, approver_id, staff_no, _ in rows]
+            for case_id, case_no, approver_id, staff_no in rows]
 
 
 def _serialize(check: SpotCheck) -> spot_draw.Population:
     """The committed file, rebuilt from the stored list; refused if it no longer has the digest."""
     population = spot_draw.serialize_population(check.quarter, check.rate_percent,
-                                                ((e["case_no"], e["staff_no"]) for e in check.population))
+                                                [(e["case_no"], e["staff_no"]) for e in check.population],
+                                                known_unique=True)  # case_file.case_no is UNIQUE
     if population.digest != check.population_digest:
         raise refuse("spotcheck.tampered", "所存抽查总体与承诺时的摘要不符，记录可能被改动，请联系系统管理员")
     return population
@@ -141,7 +145,8 @@ def _commit_in(session: Session, principal: Principal, quarter: str, **redraw) -
     rows = population_rows(session, quarter)
     if not rows:
         raise refuse("spotcheck.empty_population", f"{quarter}（{start.isoformat()} 至 {end.isoformat()} 前）没有已办结的办件，无需抽查")
-    population = spot_draw.serialize_population(quarter, RATE_PERCENT, ((r["case_no"], r["staff_no"]) for r in rows))
+    population = spot_draw.serialize_population(quarter, RATE_PERCENT, [(r["case_no"], r["staff_no"]) for r in rows],
+                                                known_unique=True)  # case_file.case_no is UNIQUE
     check = SpotCheck(quarter=quarter, rate_percent=RATE_PERCENT, population=rows,
                       population_digest=population.digest, committed_by=principal.officer_id, sample=[],
                       state="committed", **redraw)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from itertools import compress, groupby
-from operator import itemgetter
+from itertools import groupby
+from operator import eq, itemgetter
 
 from app.rules.errors import refuse
 
@@ -43,7 +43,7 @@ class Population:
 class Stratum:
     staff_no: str
     count: int  # cases the approver decided in the quarter
-    drawn: tuple[tuple[str, bytes], ...]  # (case_no, ticket), smallest ticket first
+    drawn: list[tuple[bytes, str]]  # (ticket, case_no), smallest ticket first
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Draw:
     @property
     def case_nos(self) -> list[str]:
         """The sample in draw order: stratum by stratum, each smallest ticket first."""
-        return [case_no for s in self.strata for case_no, _ in s.drawn]
+        return [case_no for s in self.strata for _, case_no in s.drawn]
 
     @property
     def size(self) -> int:
@@ -96,8 +96,10 @@ def normalize_seed(seed) -> str:
     return digits
 
 
-def serialize_population(quarter: str, rate_percent: int, entries) -> Population:
-    """The population file and its digest. `entries` are (case_no, staff_no) in canonical order."""
+def serialize_population(quarter: str, rate_percent: int, entries, known_unique: bool = False) -> Population:
+    """The population file and its digest. `entries` are (case_no, staff_no) in canonical order.
+    `known_unique`: the caller read the case numbers from the database, where they are UNIQUE, so
+    the duplicate check (a third of the time for a million rows) is skipped."""
     quarter, rate_percent = check_quarter(quarter), check_rate(rate_percent)
     rows = entries if isinstance(entries, list) else list(entries)
     try:
@@ -109,7 +111,7 @@ def serialize_population(quarter: str, rate_percent: int, entries) -> Population
     if (body.count("\t") != len(rows) or body.count("\n") != len(rows) or "," in body or "\r" in body
             or "\t\n" in body or "\n\t" in body or body.startswith("\t")):
         raise refuse("spotcheck.population_invalid", "办件编号或工号为空，或含有制表符、换行符、回车符、逗号")
-    if len(set(map(itemgetter(0), rows))) != len(rows):
+    if not known_unique and len(set(map(itemgetter(0), rows))) != len(rows):
         seen, twice = set(), ""
         for c, _ in rows:
             if c in seen:
@@ -160,15 +162,15 @@ def _smallest(tickets: list[bytes], case_nos: list[str], n: int) -> list[tuple[b
     fraction = (n + 6 * n ** 0.5 + 16) / m
     if fraction < 0.9:
         bound = int(fraction * 2 ** 32).to_bytes(4, "big")  # t < bound (bytes order) ⇔ t < bound·2^224
-        below = list(compress(zip(tickets, case_nos), map(bound.__gt__, tickets)))
+        below = [pair for pair in zip(tickets, case_nos) if pair[0] < bound]
         if len(below) >= n:
             pairs = below
     if pairs is None:
         pairs = list(zip(tickets, case_nos))
-    if len(set(map(itemgetter(0), pairs))) == len(pairs):
-        pairs.sort(key=itemgetter(0))  # distinct tickets: by ticket alone (faster than comparing pairs)
-    else:
-        pairs.sort()  # equal tickets (a SHA-256 collision): the smaller case number first
+    pairs.sort(key=itemgetter(0))  # by ticket alone: faster than comparing pairs
+    head = [t for t, _ in pairs[:n + 1]]
+    if any(map(eq, head, head[1:])):  # equal tickets (a SHA-256 collision) at or above the cut
+        pairs.sort()  # the smaller case number first
     return pairs[:n]
 
 
@@ -190,9 +192,8 @@ def draw(population: Population, seed: str) -> Draw:
             h = copy()
             h.update(case_no)
             append(h.digest())
-        n = sample_size(len(case_nos), population.rate_percent)
-        smallest = _smallest(tickets, case_nos, n)
-        strata.append(Stratum(staff_no, len(case_nos), tuple((case_no, t) for t, case_no in smallest)))
+        smallest = _smallest(tickets, case_nos, sample_size(len(case_nos), population.rate_percent))
+        strata.append(Stratum(staff_no, len(case_nos), smallest))
     return Draw(population.quarter, population.rate_percent, population.digest, seed, tuple(strata))
 
 
@@ -204,5 +205,5 @@ def format_draw(result: Draw) -> str:
     for stratum in result.strata:
         lines.append(f"stratum\t{stratum.staff_no}\t{stratum.count}\t{len(stratum.drawn)}")
         lines.extend(f"draw\t{stratum.staff_no}\t{rank}\t{case_no}\t{t.hex()}"
-                     for rank, (case_no, t) in enumerate(stratum.drawn, start=1))
+                     for rank, (t, case_no) in enumerate(stratum.drawn, start=1))
     return "\n".join(lines) + "\n"

@@ -24,6 +24,7 @@ from app.state.item import ItemState
 from app.state.officer import OfficerState
 from app.state.enroll import EnrollState
 from app.state.roster import RosterState
+from app.state.spot_checks import RectificationState, SpotCheckState
 from app.state.verify import VerifyState
 from tests.browser.hostile import send_events
 from tests.browser.steps import accept_case, enroll_first_admin, register_key_for, review_and_sign, sign_in, sign_out
@@ -36,6 +37,7 @@ HOSTILE = True  # Reflex's own setvar / frontend-exception handlers fail on the 
 # (sign-in, enrolment by one-time link) and must be harmless with any arguments.
 ROLE_OF_STATE = {CounterState: APPROVER, RosterState: ADMIN, AuditsState: AUDITOR, CatalogState: ADMIN,
                  ItemState: ADMIN, OfficerState: ADMIN, CalendarState: ADMIN}
+ROLE_OF_STATE.update({SpotCheckState: AUDITOR, RectificationState: APPROVER})  # 季度抽查, 抽查整改
 # Reflex's page-load plumbing and the officer's own sign-out are legitimate for every client.
 NOT_SWEPT = {"hydrate", "hydrate_and_load", "on_load_internal", "set_is_hydrated", "sign_out"}
 MALFORMED = [None, {"evil": {"$ne": 1}}, "1", ["1", 2], 10 ** 20, "../../../etc/passwd", "' OR 1=1 --"]

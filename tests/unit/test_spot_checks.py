@@ -85,11 +85,20 @@ def test_draw_matches_the_plain_reference_implementation():
         pop = population(counts, rate=rng.choice([20, 25, 30, 100]))
         seed = "".join(rng.choice("0123456789") for _ in range(24))
         result = spot_draw.draw(pop, seed)
-        assert {s.staff_no: [c for c, _ in s.drawn] for s in result.strata} == reference_draw(pop, seed)
+        assert {s.staff_no: [c for _, c in s.drawn] for s in result.strata} == reference_draw(pop, seed)
         for stratum in result.strata:  # tickets are what the document says, smallest first
-            tickets = [t for _, t in stratum.drawn]
+            tickets = [t for t, _ in stratum.drawn]
             assert tickets == sorted(tickets)
-            assert all(t == spot_draw.ticket(seed, pop.digest, c) for c, t in stratum.drawn)
+            assert all(t == spot_draw.ticket(seed, pop.digest, c) for t, c in stratum.drawn)
+
+
+def test_equal_tickets_fall_back_to_the_case_number():
+    """Only a SHA-256 collision could make two tickets equal; the order stays total even then."""
+    low, high = b"\x00" * 32, b"\x01" * 32
+    assert spot_draw._smallest([high, low, high], ["C", "A", "B"], 2) == [(low, "A"), (high, "B")]
+    many = [b"\x00" * 32] + [bytes([1 + k % 200]) + b"\x00" * 31 for k in range(1000)] + [b"\x00" * 32]
+    names = ["K1001"] + [f"K{k:04d}" for k in range(1000)] + ["K1000"]
+    assert spot_draw._smallest(many, names, 2) == [(b"\x00" * 32, "K1000"), (b"\x00" * 32, "K1001")]
 
 
 def test_the_draw_is_reproducible_and_depends_on_seed_and_population():
