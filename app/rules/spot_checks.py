@@ -48,7 +48,7 @@ PROPOSE_CORRECTION = "propose_correction"  # in the review's checklist: 第六�
 RESULTS = {"pass": "合格", "flaw": "瑕疵", "error": "错误"}
 STATES = {"committed": "已固定总体，待摇号", "drawn": "已抽取", "superseded": "已作废（已重抽）"}
 OUTCOMES = {"approved": "准予许可", "refused": "不予许可", "not_accepted": "不予受理"}
-EVENT_KINDS = ("spot_check_reviewed", "spot_check_rectification_reported", "spot_check_closed")
+EVENT_KINDS = ("spot_check_reviewed", "spot_check_reported", "spot_check_closed")
 MAX_TEXT = 2000
 
 F = TypeVar("F", bound=Callable)
@@ -385,7 +385,7 @@ def _open_review(session: Session, review_id: Any) -> tuple[SpotCheckReview, Cas
 def _reports(session: Session, review_id: int) -> list[CaseEvent]:
     row = session.get(SpotCheckReview, review_id)
     return [e for e in session.exec(select(CaseEvent).where(CaseEvent.case_id == row.case_id,
-                                                            CaseEvent.kind == "spot_check_rectification_reported")
+                                                            CaseEvent.kind == "spot_check_reported")
                                     .order_by(CaseEvent.id))
             if e.details.get("review_id") == review_id]
 
@@ -399,7 +399,7 @@ def submit_rectification(principal: Principal, review_id: Any, statement: Any) -
         row, case, decision = _open_review(session, review_id)
         if decision.approver_id != principal.officer_id:
             raise refuse("spotcheck.not_your_case", "只能对本人作出的决定提交整改说明")
-        event = CaseEvent(case_id=case.id, kind="spot_check_rectification_reported", officer_id=principal.officer_id,
+        event = CaseEvent(case_id=case.id, kind="spot_check_reported", officer_id=principal.officer_id,
                           details={"spot_check_id": row.spot_check_id, "review_id": row.id, "statement": statement})
         session.add(event)
         session.flush()

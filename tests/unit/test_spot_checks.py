@@ -485,7 +485,7 @@ def test_review_to_rectification_to_closure(desk, monkeypatch):
     # The case's own history carries every later finding (lifetime responsibility, 七(四)).
     with transaction() as s:
         kinds = [e.kind for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == s001_cases[1]).order_by(CaseEvent.id))]
-    assert kinds[-3:] == ["spot_check_reviewed", "spot_check_rectification_reported", "spot_check_closed"]
+    assert kinds[-3:] == ["spot_check_reviewed", "spot_check_reported", "spot_check_closed"]
     assert events("spotcheck.closed")[-1].details["late"] is True
     statuses = {d.case_id: (d.review.result if d.review else None) for d in spot_checks.overview(auditor, Q).live.drawn}
     assert statuses == {s001_cases[0]: "pass", s001_cases[1]: "error", s002_case: "flaw"}
