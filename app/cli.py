@@ -10,6 +10,9 @@
     python -m app.cli audit checkpoint                # sign a checkpoint of the log's head now
     python -m app.cli backup FILE                     # database, PDFs, checkpoints, certificates (keys stay encrypted)
     python -m app.cli restore FILE                    # into an empty install
+    python -m app.cli spotcheck draw --population FILE --seed SEED [--rate 20]
+                                                      # re-run a quarterly spot-check draw from the exported
+                                                      #   population file (docs/spot-check.md); no database
 """
 
 from __future__ import annotations
@@ -72,6 +75,20 @@ def _run(args) -> int:
         from app import backup
 
         print(backup.restore(Path(args.file)))
+    elif args.command == "spotcheck":
+        return _spotcheck_draw(args)
+    return 0
+
+
+def _spotcheck_draw(args) -> int:
+    """Prints the draw result file, byte for byte what the bureau's /spotchecks page exports."""
+    from app.rules import spot_draw
+
+    population = spot_draw.parse_population(Path(args.population).read_bytes())
+    if args.rate is not None and args.rate != population.rate_percent:
+        print(f"抽查比例 {args.rate}% 与总体文件中承诺的 {population.rate_percent}% 不一致", file=sys.stderr)
+        return 1
+    sys.stdout.buffer.write(spot_draw.format_draw(spot_draw.draw(population, args.seed)).encode("utf-8"))
     return 0
 
 
@@ -93,6 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("backup", "restore"):
         cmd = sub.add_parser(name)
         cmd.add_argument("file")
+    spot = sub.add_parser("spotcheck", help="quarterly spot checks")
+    spot_sub = spot.add_subparsers(dest="action", required=True)
+    spot_draw = spot_sub.add_parser("draw", help="re-run a draw from the exported population file and the seed")
+    spot_draw.add_argument("--population", required=True, help="the population file exported from /spotchecks")
+    spot_draw.add_argument("--seed", required=True, help="the seed recorded at the ceremony (decimal digits)")
+    spot_draw.add_argument("--rate", type=int, default=None,
+                           help="percentage per approver (default and only accepted value: the file's)")
     args = parser.parse_args(argv)
     try:
         return _run(args)

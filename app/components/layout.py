@@ -8,10 +8,9 @@ from app.state.auth import AuthState
 
 NAV = (("approver", "/counter", "审批窗口"), ("admin", "/catalog", "事项清单"), ("admin", "/roster", "人员与密钥"),
        ("admin", "/calendar", "节假日"), ("admin", "/cases", "办件监督"), ("admin", "/publicity", "双公示"),
-       ("admin", "/settings", "系统设置"), ("auditor", "/audits", "评查"),
-       ("auditor", "/visits", "回访"),
-       ("admin", "/assessments", "年度考核"),
-       ("auditor", "/dashboard", "统计"))
+       ("admin", "/settings", "系统设置"), ("approver", "/rectifications", "抽查整改"),
+       ("auditor", "/audits", "评查"), ("auditor", "/spotchecks", "季度抽查"), ("auditor", "/visits", "回访"),
+       ("admin", "/assessments", "年度考核"), ("auditor", "/dashboard", "统计"))
 SYSTEM_NAME = "独立审批系统"
 
 

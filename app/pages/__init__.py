@@ -2,4 +2,4 @@
 
 from app.pages import (  # noqa: F401
     assessments, audits, calendar, catalog, counter, dashboard, enroll, item, not_found, officer, publicity,
-    responsibility, roster, settings, signin, supervision, verify, visits)
+    responsibility, roster, settings, signin, spot_checks, supervision, verify, visits)

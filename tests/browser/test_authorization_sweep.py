@@ -24,7 +24,14 @@ from app.state.item import ItemState
 from app.state.officer import OfficerState
 from app.state.enroll import EnrollState
 from app.state.roster import RosterState
+from app.state.assessments import AssessmentsState
+from app.state.dashboard import DashboardState
+from app.state.publicity import PublicityState
+from app.state.responsibility import ResponsibilityState
 from app.state.settings import SettingsState
+from app.state.supervision import SupervisionState
+from app.state.visits import VisitsState
+from app.state.spot_checks import RectificationState, SpotCheckState
 from app.state.verify import VerifyState
 from tests.browser.hostile import send_events
 from tests.browser.steps import accept_case, enroll_first_admin, register_key_for, review_and_sign, sign_in, sign_out
@@ -37,6 +44,9 @@ HOSTILE = True  # Reflex's own setvar / frontend-exception handlers fail on the 
 # (sign-in, enrolment by one-time link) and must be harmless with any arguments.
 ROLE_OF_STATE = {CounterState: APPROVER, RosterState: ADMIN, AuditsState: AUDITOR, CatalogState: ADMIN,
                  ItemState: ADMIN, OfficerState: ADMIN, CalendarState: ADMIN, SettingsState: ADMIN}
+ROLE_OF_STATE.update({SpotCheckState: AUDITOR, RectificationState: APPROVER, PublicityState: ADMIN,
+                      SupervisionState: ADMIN, VisitsState: AUDITOR, AssessmentsState: ADMIN, DashboardState: AUDITOR,
+                      ResponsibilityState: AUDITOR})
 # Reflex's page-load plumbing and the officer's own sign-out are legitimate for every client.
 NOT_SWEPT = {"hydrate", "hydrate_and_load", "on_load_internal", "set_is_hydrated", "sign_out"}
 MALFORMED = [None, {"evil": {"$ne": 1}}, "1", ["1", 2], 10 ** 20, "../../../etc/passwd", "' OR 1=1 --"]
@@ -47,6 +57,7 @@ FORM = {"staff_no": "S001", "key_id": "1", "reason": "x", "applicant_name": "某
 
 
 def _states():
+    import app.pages  # noqa: F401  (every page's state registered, so none escapes the sweep)
     from reflex.state import State
 
     def walk(cls):
