@@ -24,7 +24,7 @@ from typing import Any, Iterator, Optional
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from app.db import transaction
@@ -40,6 +40,7 @@ PAGE_SIZES = (20, 50, 100)
 MAX_PAGE_SIZE = 100
 MAX_EXPORT_ROWS = 50_000  # one Excel list; beyond it, narrow the search
 COUNT_CAP = 10_000  # results counted (and paged) per search
+BROAD_SHARE = 0.1  # an applicant term at least this common is scanned for in time order (PostgreSQL)
 MIN_APPLICANT = 2  # characters of an applicant's name to search for
 MAX_TEXT = {"document_number": 100, "case_no": 32, "applicant": 100}
 EARLIEST = date(2000, 1, 1)
@@ -177,79 +178,104 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _matching(f: Filters, dialect: str, newest_first: bool = True):
+def bigrams(text: str) -> list[str]:
+    """The distinct two-character pieces of a text, lower-cased, as zd_bigrams (migration 0010)."""
+    text = text.lower()
+    return sorted({text[i:i + 2] for i in range(max(1, len(text) - 1))})
+
+
+@dataclass(frozen=True)
+class _Plan:
+    dialect: str
+    broad: bool  # the applicant term is common: scan in time order rather than through its pieces
+
+
+def _plan(session: Session, f: Filters) -> _Plan:
+    dialect = session.get_bind().dialect.name
+    return _Plan(dialect, dialect == "postgresql" and bool(f.applicant) and _share(session, f.applicant) >= BROAD_SHARE)
+
+
+def _share(session: Session, term: str) -> float:
+    """At most this share of cases hold the term, by PostgreSQL's statistics of the index of pieces
+    (its most common pieces and their frequencies; any other piece is rarer than the last of them)."""
+    row = session.exec(text("SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                            "WHERE tablename = 'ix_case_file_applicant_bigrams' AND attname = 'zd_bigrams'")).first()
+    if row is None or not row[0]:
+        return 0.0  # not analysed yet: a young table, the index is right
+    frequencies = dict(zip(row[0], row[1]))
+    rare = min(row[1][:len(row[0])])
+    return min(frequencies.get(piece, rare) for piece in bigrams(term))
+
+
+def _matching(f: Filters, plan: _Plan, newest_first: bool = True):
     """SELECT the case ids of the matching decisions, in result order: decided_at, then the case's
     id (a case has at most one decision, so this is a total order; newest first by default).
 
-    With an item chosen the search runs from the item's cases: a case repeats its decision's time,
-    approver and outcome (set in the decision's own transaction, never changed after), so the same
-    conditions on the case let the index case_file(item_id, decided_at, id) include (approver_id,
-    outcome) find the candidates in order; the decision's own values are checked as well. Otherwise
-    it runs on the decision's indexes (decided_at, case_id), (approver_id | outcome, decided_at,
-    case_id), index-only when no case column is filtered."""
+    Without a case filter (item, applicant, case number) the search runs on the decision's indexes
+    (decided_at, case_id), (approver_id and/or outcome, decided_at, case_id), index-only. With one
+    it runs on case_file alone: a decided case repeats its decision's time, approver and outcome
+    (written in the decision's own transaction, never changed after: tests/unit/test_decision_search
+    checks it for every kind of decision), so case_file(item_id, decided_at, id) and
+    case_file(decided_at, id), both including approver_id and outcome, find the candidates in order
+    without joining a decision per candidate. The applicant's name goes through the GIN index of its
+    two-character pieces, unless the term is common (`_share`): then the time-ordered index is
+    walked and ILIKE tested on each, which reaches a page of a common word long before the index
+    could list all its cases."""
     low = _beijing_midnight(f.date_from) if f.date_from else None
     high = _beijing_midnight(f.date_to + timedelta(days=1)) if f.date_to else None
-    if f.item_id:
-        query = (select(Case.id).select_from(Case).join(Decision, Decision.case_id == Case.id)
-                 .where(Case.item_id == f.item_id, Case.decided_at.is_not(None)))
-        if low:
-            query = query.where(Case.decided_at >= low)
-        if high:
-            query = query.where(Case.decided_at < high)
-        if f.approver_id:
-            query = query.where(Case.approver_id == f.approver_id)
-        if f.outcome:
-            query = query.where(Case.outcome == f.outcome)
-        key = (Case.decided_at, Case.id)
-    else:
-        query = select(Decision.case_id)
-        if f.needs_case:
-            query = query.join(Case, Decision.case_id == Case.id)
+    if not f.needs_case:
+        query, at, approver, outcome = select(Decision.case_id), Decision.decided_at, Decision.approver_id, Decision.outcome
         key = (Decision.decided_at, Decision.case_id)
+        if f.document_number:
+            query = query.where(Decision.document_number == f.document_number)
+    else:
+        query, at, approver, outcome = select(Case.id), Case.decided_at, Case.approver_id, Case.outcome
+        key = (Case.decided_at, Case.id)
+        query = query.where(Case.decided_at.is_not(None))
+        if f.document_number:
+            query = query.join(Decision, Decision.case_id == Case.id).where(Decision.document_number == f.document_number)
+        if f.item_id:
+            query = query.where(Case.item_id == f.item_id)
+        if f.case_no:
+            query = query.where(Case.case_no == f.case_no.upper())
+        if f.applicant:
+            if plan.dialect == "postgresql" and not plan.broad:  # the name's pieces hold the term's (GIN index)
+                query = query.where(func.zd_bigrams(Case.applicant_name).op("@>")(func.zd_bigrams(f.applicant)))
+            # ILIKE on PostgreSQL, lower() LIKE lower() on SQLite
+            query = query.where(Case.applicant_name.ilike(f"%{_like_escape(f.applicant)}%", escape="\\"))
     if low:
-        query = query.where(Decision.decided_at >= low)
+        query = query.where(at >= low)
     if high:
-        query = query.where(Decision.decided_at < high)
+        query = query.where(at < high)
     if f.approver_id:
-        query = query.where(Decision.approver_id == f.approver_id)
+        query = query.where(approver == f.approver_id)
     if f.outcome:
-        query = query.where(Decision.outcome == f.outcome)
-    if f.document_number:
-        query = query.where(Decision.document_number == f.document_number)
-    if f.case_no:
-        query = query.where(Case.case_no == f.case_no.upper())
-    if f.applicant:
-        if dialect == "postgresql":  # the name's two-character pieces hold the term's (GIN index)
-            query = query.where(func.zd_bigrams(Case.applicant_name).op("@>")(func.zd_bigrams(f.applicant)))
-        # ILIKE on PostgreSQL, lower() LIKE lower() on SQLite
-        query = query.where(Case.applicant_name.ilike(f"%{_like_escape(f.applicant)}%", escape="\\"))
+        query = query.where(outcome == f.outcome)
     return query.order_by(*((k.desc() for k in key) if newest_first else key))
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def count(session: Session, f: Filters, cap: int = COUNT_CAP) -> int:
+def count(session: Session, f: Filters, cap: int = COUNT_CAP, plan: _Plan | None = None) -> int:
     """Matching decisions, counted up to cap + 1 (so the work stays bounded however broad the search)."""
-    matching = _matching(f, _dialect(session)).order_by(None).limit(cap + 1).subquery()
+    matching = _matching(f, plan or _plan(session, f)).order_by(None).limit(cap + 1).subquery()
     return session.exec(select(func.count()).select_from(matching)).one()
 
 
-def _keys(session: Session, f: Filters, offset: int, limit: int, newest_first: bool = True) -> list[int]:
+def _keys(session: Session, f: Filters, offset: int, limit: int, newest_first: bool = True,
+          plan: _Plan | None = None) -> list[int]:
     """Case ids of the matching decisions at [offset, offset + limit) of the order."""
-    return list(session.exec(_matching(f, _dialect(session), newest_first).offset(offset).limit(limit)).all())
+    query = _matching(f, plan or _plan(session, f), newest_first).offset(offset).limit(limit)
+    return list(session.exec(query).all())
 
 
-def _page_keys(session: Session, f: Filters, total: int, offset: int, limit: int) -> list[int]:
+def _page_keys(session: Session, f: Filters, total: int, offset: int, limit: int, plan: _Plan) -> list[int]:
     """The page at [offset, offset+limit) of a result of `total`; a page in the older half is read
     newest-last from the other end (offset counted from there) and turned round."""
     n = max(0, min(limit, total - offset))
     if n == 0:
         return []
     if offset <= total - offset - n:
-        return _keys(session, f, offset, n)
-    return list(reversed(_keys(session, f, total - offset - n, n, newest_first=False)))
+        return _keys(session, f, offset, n, plan=plan)
+    return list(reversed(_keys(session, f, total - offset - n, n, newest_first=False, plan=plan)))
 
 
 def _rows_query():
@@ -276,13 +302,15 @@ def search(principal: Principal, filters: Any = None, page: Any = 1, size: Any =
     size = page_size(size)
     page = page if isinstance(page, int) and not isinstance(page, bool) else (_record_id(page, "页码") or 1)
     with transaction() as session:
-        total = count(session, f)
+        plan = _plan(session, f)
+        total = count(session, f, plan=plan)
         capped = total > COUNT_CAP
         total = min(total, COUNT_CAP)
         pages = max(1, math.ceil(total / size))
         page = max(1, min(page, pages))
         offset = (page - 1) * size
-        keys = _keys(session, f, offset, min(size, total - offset)) if capped else _page_keys(session, f, total, offset, size)
+        keys = (_keys(session, f, offset, min(size, total - offset), plan=plan) if capped
+                else _page_keys(session, f, total, offset, size, plan))
         rows = rows_by_case(session, keys)
     return Page(rows, total, page, pages, size, capped)
 

@@ -164,11 +164,12 @@ class AuditsState(AuthState):
             token = await asyncio.to_thread(exports.issue_token, principal, prepared.file_id)
         except Refused as exc:
             async with self:
-                self.exporting = False
                 self._refused(exc)
             return
+        finally:  # whatever happened, the button is usable again
+            async with self:
+                self.exporting = False
         async with self:
-            self.exporting = False
             self.notice = f"已导出 {prepared.count:,} 条（{prepared.filename}）"
         yield rx.download(url=exports_url(token), filename=prepared.filename)
 
@@ -195,20 +196,22 @@ class AuditsState(AuthState):
             progress["done"], progress["total"] = done, total
 
         task = asyncio.ensure_future(asyncio.to_thread(decision_archive.build, principal, criteria, on_progress))
-        while not task.done():
-            await asyncio.wait({task}, timeout=PROGRESS_SECONDS)
-            async with self:
-                self.zip_done, self.zip_total = progress["done"], progress["total"]
         try:
+            while not task.done():
+                await asyncio.wait({task}, timeout=PROGRESS_SECONDS)
+                async with self:
+                    self.zip_done, self.zip_total = progress["done"], progress["total"]
             prepared = task.result()
             token = await asyncio.to_thread(exports.issue_token, principal, prepared.file_id)
         except Refused as exc:
             async with self:
-                self.zip_running = False
                 self._refused(exc)
             return
+        finally:  # whatever happened, no progress bar is left running
+            async with self:
+                self.zip_running = False
         async with self:
-            self.zip_running, self.zip_done, self.zip_total = False, prepared.count, prepared.count
+            self.zip_done, self.zip_total = prepared.count, prepared.count
             self._zip_file, self._zip_name = prepared.file_id, prepared.filename
             self.zip_summary = (f"已打包 {prepared.count:,} 份决定书（{prepared.size / 1024 / 1024:.1f} MB，"
                                 f"SHA-256 {prepared.sha256[:16]}…），下载已开始；可在 2 小时内再次下载。")

@@ -160,6 +160,16 @@ def test_each_filter_finds_exactly_its_decisions_newest_first(sample):
         rows[5]["case_no"], rows[5]["item"], rows[5]["approver"], rows[5]["outcome"])
 
 
+def test_a_common_applicant_term_finds_the_same_by_either_path(sample, monkeypatch):
+    """On PostgreSQL a common term is scanned for in time order instead of through the index of
+    pieces (decision_search._share); the result is the same."""
+    principal, rows = sample
+    forms = ({"applicant": "张伟"}, {"applicant": "商贸", "outcome": "approved"}, {"applicant": "Zhang"})
+    through_index = [all_ids(principal, form) for form in forms]
+    monkeypatch.setattr(decision_search, "BROAD_SHARE", 0.0)
+    assert [all_ids(principal, form) for form in forms] == through_index and all(through_index)
+
+
 def test_pages_are_stable_complete_and_the_deep_ones_read_from_the_other_end(sample):
     principal, rows = sample
     full = expected(rows, lambda r: True)
@@ -254,16 +264,36 @@ def test_excel_list_holds_the_whole_result_as_text_and_is_audited_when_handed_ov
 
 @pytest.fixture()
 def signed(auditor):
-    """Three real decisions by S001: two approvals and a 不予受理."""
+    """Three real decisions by S001: an approval, a refusal (不予许可) and a 不予受理."""
     principal, admin, admin_key = auditor
     key = flows.register_key(admin, admin_key, "S001")
     approver = flows.sign_in("S001", key)
-    made = [flows.sign_case(approver, key, flows.accept_case(approver)) for _ in range(2)]
+    made = [flows.sign_case(approver, key, flows.accept_case(approver))]
+    case = flows.accept_case(approver)
+    met = flows.conditions(case)
+    request = decisions.prepare(approver, case.id, met[:-1], "经审查，经营场所不符合要求，不同意许可。",
+                                {str(met[-1]): "经营场所与登记地址不一致"})
+    made.append(decisions.complete(approver, request.challenge_id, key.get(request.options_json)))
     case = flows.cases.register_not_accepted(approver, flows.item_id(ITEMS[0]), "淄博不予受理测试店", "居民身份证",
                                              flows.VALID_ID, "not_organ", "不属于本机关管辖", True)
     request = decisions.prepare(approver, case.id, [], "经审查，不属于本机关管辖，不予受理。")
     made.append(decisions.complete(approver, request.challenge_id, key.get(request.options_json)))
     return principal, made
+
+
+def test_a_decided_case_repeats_its_decisions_time_approver_and_outcome(signed):
+    """The search runs from case_file when a case filter is set (decision_search._matching): that
+    is sound only while every kind of decision writes these three on its case, in one transaction."""
+    _, made = signed
+    assert sorted(d.outcome for d in made) == ["approved", "not_accepted", "refused"]
+    with transaction() as s:
+        for decision in made:
+            case = s.get(Case, decision.case_id)
+            assert (case.decided_at, case.approver_id, case.outcome) == (
+                decision.decided_at, decision.approver_id, decision.outcome)
+        undecided = s.exec(select(Case).where(Case.decided_at.is_not(None),
+                                              Case.id.not_in(select(Decision.case_id)))).all()
+        assert undecided == []
 
 
 def root_der() -> bytes:
