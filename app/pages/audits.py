@@ -67,7 +67,7 @@ def search_form() -> rx.Component:
 def decision_row(d: dict) -> rx.Component:
     return rx.table.row(
         rx.table.cell(d["number"], style=NOWRAP), rx.table.cell(d["case_no"], style=NOWRAP),
-        rx.table.cell(d["item"]), rx.table.cell(d["applicant"]), rx.table.cell(d["id_masked"], style=NOWRAP),
+        rx.table.cell(d["item"], style={"min_width": "12em"}), rx.table.cell(d["applicant"], style={"min_width": "8em"}), rx.table.cell(d["id_masked"], style=NOWRAP),
         rx.table.cell(d["approver"], style=NOWRAP),
         rx.table.cell(rx.badge(d["outcome"], color_scheme=rx.match(d["outcome_code"], ("approved", "green"),
                                                                    ("refused", "red"), "gray")), style=NOWRAP),
@@ -129,8 +129,10 @@ def decisions_panel() -> rx.Component:
 def log_row(e: dict) -> rx.Component:
     return rx.table.row(
         rx.table.cell(e["seq"], style=NOWRAP), rx.table.cell(e["at"], style=NOWRAP), rx.table.cell(e["actor"], style=NOWRAP),
-        rx.table.cell(rx.el.span(e["action"], title=e["code"]), style=NOWRAP), rx.table.cell(e["subject"]),
-        rx.table.cell(rx.text(e["details"], size="1", word_break="break-all")), class_name="log-row")
+        rx.table.cell(rx.el.span(e["action"], title=e["code"]), style=NOWRAP),
+        rx.table.cell(e["subject"], style={"overflow_wrap": "anywhere", "min_width": "10em"}),
+        rx.table.cell(rx.text(e["details"], size="1", style={"overflow_wrap": "anywhere"}), style={"min_width": "22em"}),
+        class_name="log-row")
 
 
 def log_panel() -> rx.Component:

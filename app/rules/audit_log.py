@@ -124,6 +124,14 @@ def _subjects(session: Session, events: list[AuditEvent]) -> dict[str, str]:
     return names
 
 
+def _short(subject: str) -> str:
+    """A subject naming a file by its SHA-256 (an export) shows the digest's start only."""
+    kind, _, rest = subject.partition(":")
+    if kind in ("export", "publicity-export") and len(rest) == 64:
+        return f"导出文件 SHA-256 {rest[:16]}…"
+    return subject
+
+
 def parse_filters(form: Any) -> dict:
     form = form if isinstance(form, dict) else {}
     group = form.get("group") or ""
@@ -161,7 +169,7 @@ def search(principal: Principal, filters: Any = None, page: Any = 1, size: Any =
             select(Officer).where(Officer.id.in_({e.actor_id for e in events if e.actor_id})))}
         subjects = _subjects(session, events)
     rows = [Entry(e.seq, e.at, actors.get(e.actor_id, "系统") if e.actor_id else "系统（或未登录者）", e.action,
-                  action_name(e.action), subjects.get(e.subject, e.subject), details_text(e.details))
+                  action_name(e.action), subjects.get(e.subject, _short(e.subject)), details_text(e.details))
             for e in events]
     return Page(rows, total, page, pages, size)
 

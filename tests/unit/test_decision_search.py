@@ -511,6 +511,8 @@ def test_audit_details_are_one_short_line():
     assert audit_log.details_text({"decision_ids": list(range(100)), "b": "x"}) == "b: x；decision_ids: [100 项]"
     assert len(audit_log.details_text({"note": "长" * 1000})) == audit_log.DETAIL_CHARS
     assert audit_log.action_name("key.registered") == "登记密钥" and audit_log.action_name("new.thing") == "new.thing"
+    assert audit_log._short("export:" + "ab" * 32) == "导出文件 SHA-256 " + "ab" * 8 + "…"
+    assert audit_log._short("case:12") == "case:12"
 
 
 def test_file_names_in_the_archive_are_safe_and_unique():
