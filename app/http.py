@@ -1,22 +1,29 @@
-"""The one HTTP route the app adds, and the headers every response carries.
+"""The HTTP routes the app adds, and the headers every response carries.
 
 Wrapped around Reflex's whole ASGI app (frontend files, /ping, the socket's HTTP fallback):
 - every HTTP response gets anti-framing and no-sniff headers (docs/security.md);
 - POST /api/session trades a one-time bind ticket (sent over the tab's socket after sign-in) for
-  the session's HttpOnly cookie, so the session needs a secret that never appears in a URL."""
+  the session's HttpOnly cookie, so the session needs a secret that never appears in a URL;
+- GET /api/exports/<token> hands over an export too large for the socket (an auditor's ZIP of
+  decisions or Excel list) once: the one-time token the page was given plus the session cookie of
+  the officer it was issued to (app/rules/exports.py); audited before the first byte is sent."""
 
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 
+from urllib.parse import quote
+
 from app.config import settings
-from app.rules import sessions
+from app.rules import exports, sessions
 from app.rules.errors import Refused
 
 log = logging.getLogger(__name__)
 
 BIND_PATH = "/api/session"
+EXPORT_PREFIX = "/api/exports/"
 SECURITY_HEADERS = [
     (b"content-security-policy", b"frame-ancestors 'none'"),
     (b"x-frame-options", b"DENY"),
@@ -61,6 +68,40 @@ async def _bind(scope, receive, send) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+def _content_disposition(filename: str) -> bytes:
+    """attachment with an ASCII fallback name and the real (Chinese) one per RFC 6266 / 5987."""
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}".encode("ascii")
+
+
+async def _export(scope, receive, send) -> None:
+    headers = dict(scope.get("headers") or [])
+    token = scope["path"][len(EXPORT_PREFIX):]
+    delivery = None
+    if scope["method"] == "GET":
+        try:
+            delivery = await asyncio.to_thread(exports.redeem, token, headers.get(b"cookie", b"").decode("latin-1"))
+        except Refused as exc:
+            log.warning("export download refused: %s", exc.code)
+            message = exc.message
+    else:
+        message = "请使用评查页面的下载按钮"
+    if delivery is None:
+        body = f"<!doctype html><meta charset=utf-8><title>无法下载</title><p>{html.escape(message)}</p>".encode()
+        await send({"type": "http.response.start", "status": 403, "headers": SECURITY_HEADERS + [
+            (b"content-type", b"text/html; charset=utf-8"), (b"cache-control", b"no-store"),
+            (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+        return
+    with open(delivery.path, "rb") as fh:  # a chunk at a time: memory stays flat for any size
+        await send({"type": "http.response.start", "status": 200, "headers": SECURITY_HEADERS + [
+            (b"content-type", delivery.mime_type.encode()), (b"content-length", str(delivery.size).encode()),
+            (b"content-disposition", _content_disposition(delivery.filename)), (b"cache-control", b"no-store")]})
+        while chunk := await asyncio.to_thread(fh.read, exports.CHUNK):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
 def security_layer(app):
     """ASGI middleware for rx.App(api_transformer=...)."""
 
@@ -69,6 +110,8 @@ def security_layer(app):
             return await app(scope, receive, send)
         if scope["path"] == BIND_PATH:
             return await _bind(scope, receive, send)
+        if scope["path"].startswith(EXPORT_PREFIX):
+            return await _export(scope, receive, send)
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":

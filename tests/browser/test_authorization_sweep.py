@@ -166,15 +166,16 @@ def test_every_state_is_covered():
 
 
 def test_no_custom_http_routes():
-    """The app adds no HTTP routes but the session-cookie exchange of app/http.py (tested in
-    test_hostile_http.py); PDFs go through authorized events. If one is added, it must be swept
-    here like the event handlers."""
+    """The app adds no HTTP routes but the two of app/http.py: the session-cookie exchange and the
+    one-time export link (both tested in test_hostile_http.py); PDFs go through authorized events.
+    If one is added, it must be swept here like the event handlers."""
     from app.app import app
-    from app.http import BIND_PATH, security_layer
+    from app.http import BIND_PATH, EXPORT_PREFIX, security_layer
 
     paths = {getattr(r, "path", None) for r in app._api.routes} if app._api else set()
     assert paths <= {"/_event", "/ping", "/_health", "/_all_routes", "/auth-codespace"}, paths
     assert app.api_transformer is security_layer and BIND_PATH == "/api/session"
+    assert EXPORT_PREFIX == "/api/exports/"
 
 
 def test_frontend_bundle_holds_nothing_private(world):

@@ -30,7 +30,8 @@ def _request(url: str, method: str = "GET", headers: dict | None = None, data: b
         return exc.code, exc.headers
 
 
-@pytest.mark.parametrize("path", ["/", "/verify", "/counter", "/ping", "/no-such-page", "/api/session"])
+@pytest.mark.parametrize("path", ["/", "/verify", "/counter", "/ping", "/no-such-page", "/api/session",
+                                  "/api/exports/" + "A" * 43])
 def test_every_response_carries_the_security_headers(app_server, path):
     status, headers = _request(app_server + path)
     assert headers["Content-Security-Policy"] == "frame-ancestors 'none'", (path, status)
@@ -45,6 +46,18 @@ def test_the_session_endpoint_gives_no_cookie_without_a_valid_ticket_and_origin(
                                   ("POST", {"Origin": app_server}, b"x" * 10_000)):
         status, response_headers = _request(app_server + "/api/session", method, headers, body)
         assert status == 403 and "Set-Cookie" not in response_headers
+
+
+def test_the_export_endpoint_hands_over_nothing_without_a_live_one_time_link_and_the_cookie(app_server):
+    """GET /api/exports/<token> (app/http.py): a forged, malformed or traversing token, another
+    method, a cookie of no session: 403, no file, no cookie set (the valid paths: unit
+    test_http_export_route_streams_once_with_the_cookie_only, browser test_audit_search.py)."""
+    for method, path, headers in (("GET", "A" * 43, {}), ("GET", "A" * 43, {"Cookie": "zd_session_0123456789abcdef=x"}),
+                                  ("GET", "..%2F..%2Fapp.db", {}), ("GET", "", {}), ("POST", "A" * 43, {}),
+                                  ("GET", "A" * 5000, {})):
+        status, response_headers = _request(app_server + "/api/exports/" + path, method, headers)
+        assert status == 403 and "Set-Cookie" not in response_headers, (method, path)
+        assert response_headers["Content-Type"].startswith("text/html") and response_headers["Cache-Control"] == "no-store"
 
 
 def _roster_load() -> tuple[str, dict]:
