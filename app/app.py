@@ -7,7 +7,8 @@ import reflex as rx
 
 import app.pages  # noqa: F401  (registers every page)
 from app.http import security_layer
-from app.rules import checkpoints, decisions
+from app.rules.supervision import checkpoints
+from app.rules.counter import decisions
 from app.signing import renderer
 
 log = logging.getLogger(__name__)

@@ -42,7 +42,7 @@ def _run(args) -> int:
 
         print("已载入演示数据" if load_demo_data() else "数据库非空，未载入演示数据")
     elif args.command == "enroll-admin":
-        from app.rules.keys import create_first_admin_link
+        from app.rules.people.keys import create_first_admin_link
 
         print(create_first_admin_link(args.staff_no, args.name))
     elif args.command == "pki":
@@ -54,7 +54,7 @@ def _run(args) -> int:
             cert = pki.import_pkcs12(Path(args.file).read_bytes(), _p12_password())
             print(f"已导入签章证书：{cert.subject.rfc4514_string()}")
     elif args.command == "audit":
-        from app.rules import checkpoints
+        from app.rules.supervision import checkpoints
 
         if args.action == "checkpoint":
             row = checkpoints.sign_now()
@@ -82,7 +82,7 @@ def _run(args) -> int:
 
 def _spotcheck_draw(args) -> int:
     """Prints the draw result file, byte for byte what the bureau's /spotchecks page exports."""
-    from app.rules import spot_draw
+    from app.rules.supervision import spot_draw
 
     population = spot_draw.parse_population(Path(args.population).read_bytes())
     if args.rate is not None and args.rate != population.rate_percent:

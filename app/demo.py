@@ -10,9 +10,12 @@ from sqlmodel import select
 from app.db import transaction
 from app.models import (Authorization, Category, Department, Item, ItemRevision, Officer, OfficerRevision,
                         Qualification)
-from app.rules import audit, catalog, clock, roster
-from app.rules.keys import new_user_handle
-from app.rules.roles import ADMIN, APPROVER, AUDITOR
+from app.rules import audit
+from app.rules.catalog import items as catalog
+from app.rules.calendar import clock
+from app.rules.people import roster
+from app.rules.people.keys import new_user_handle
+from app.rules.people.roles import ADMIN, APPROVER, AUDITOR
 
 DEPARTMENTS = [("ZHSL", "综合受理科"), ("SCZT", "市场准入科"), ("SHSW", "社会事务科")]
 CATEGORIES = [("SCZT", "市场主体"), ("SHSW", "社会事务"), ("WHLY", "文化旅游")]

@@ -6,7 +6,7 @@ Wrapped around Reflex's whole ASGI app (frontend files, /ping, the socket's HTTP
   the session's HttpOnly cookie, so the session needs a secret that never appears in a URL;
 - GET /api/exports/<token> hands over an export too large for the socket (an auditor's ZIP of
   decisions or Excel list) once: the one-time token the page was given plus the session cookie of
-  the officer it was issued to (app/rules/exports.py); audited before the first byte is sent."""
+  the officer it was issued to (app/rules/supervision/exports.py); audited before the first byte is sent."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ import logging
 from urllib.parse import quote
 
 from app.config import settings
-from app.rules import exports, sessions
+from app.rules.supervision import exports
+from app.rules.people import sessions
 from app.rules.errors import Refused
 
 log = logging.getLogger(__name__)

@@ -28,7 +28,8 @@ def main() -> None:
     parser.add_argument("--db-url", default=None)
     args = parser.parse_args()
     database = fresh_database(args.db_url)
-    from app.rules import catalog, roster
+    from app.rules.catalog import items as catalog
+    from app.rules.people import roster
     from tests import flows
 
     admin, _ = flows.enroll_admin()

@@ -1,4 +1,4 @@
-"""Benchmark of the auditors' decision search (app.rules.decision_search, the rule behind /audits)
+"""Benchmark of the auditors' decision search (app.rules.supervision.decision_search, the rule behind /audits)
 over generated decisions (bench/generated.py: 1,000,000 by default, bulk-inserted, not signed).
 
     .venv/bin/python bench/bench_search.py --db-url postgresql+psycopg://postgres@127.0.0.1:5432/NAME \
@@ -46,7 +46,8 @@ def main() -> None:
 
     from app.db import get_engine
     from app.models import Case, Decision, Item, Officer
-    from app.rules import clock, decision_search
+    from app.rules.calendar import clock
+    from app.rules.supervision import decision_search
     from app.rules.principal import Principal
     from generated import generate, setup_people_and_items
 

@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--db-url", default=None)
     args = parser.parse_args()
     database = fresh_database(args.db_url)
-    from app.rules import decisions
+    from app.rules.counter import decisions
     from app.signing import renderer
     from tests import flows
 

@@ -9,7 +9,7 @@ tickets and per-approver selection (`draw`). Wall-clock and CPU time, median of 
 shared machine CPU time shows the work, wall-clock what an auditor would wait.
 
 With --db-cases N it also inserts N generated decisions into a scratch SQLite database (not timed)
-and times the population query of app/rules/spot_checks.py over them.
+and times the population query of app/rules/supervision/spot_checks.py over them.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def timed(fn) -> tuple[float, float, object]:
 
 
 def bench_draw(cases: int, approvers: int, runs: int) -> None:
-    from app.rules import spot_draw
+    from app.rules.supervision import spot_draw
 
     entries = generate(cases, approvers)
     rows: dict[str, list[float]] = {"serialize + SHA-256": [], "draw": [], "total": [], "cpu total": []}
@@ -69,8 +69,9 @@ def bench_query(db_cases: int, approvers: int) -> None:
 
     from app.db import transaction
     from app.models import Case, Decision, Item, Officer
-    from app.rules import clock, spot_checks
-    from app.rules.keys import new_user_handle
+    from app.rules.calendar import clock
+    from app.rules.supervision import spot_checks
+    from app.rules.people.keys import new_user_handle
 
     from sqlmodel import select
 

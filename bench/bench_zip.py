@@ -1,4 +1,4 @@
-"""Benchmark of 打包下载 on /audits: a ZIP of 1,000 decisions (app.rules.decision_archive.build), as
+"""Benchmark of 打包下载 on /audits: a ZIP of 1,000 decisions (app.rules.supervision.decision_archive.build), as
 the page runs it — in a worker thread of the Reflex process, next to an event loop that keeps
 serving other officers.
 
@@ -59,7 +59,9 @@ def main() -> None:
     import hashlib
 
     from app.config import settings
-    from app.rules import decision_archive, decision_search, exports
+    from app.rules.supervision import decision_archive
+    from app.rules.supervision import decision_search
+    from app.rules.supervision import exports
     from app.rules.principal import Principal
     from generated import generate, setup_people_and_items
 

@@ -8,7 +8,11 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import Item, Officer
-from app.rules import cases, decisions, keys, sessions, stepup
+from app.rules.counter import cases
+from app.rules.counter import decisions
+from app.rules.people import keys
+from app.rules.people import sessions
+from app.rules.people import stepup
 from tests.softkey import SoftKey
 
 VALID_ID = "11010519491231002X"

@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import Case, CaseEvent, Decision, Item, Officer, ReturnVisit, SecurityKey, SpotCheck, SpotCheckReview
-from app.rules import clock, personal_data
+from app.rules import personal_data
+from app.rules.calendar import clock
 
 _seq = itertools.count(1)
 

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from app.config import settings
-from app.rules.roles import ROLE_NAMES
+from app.rules.people.roles import ROLE_NAMES
 from app.state.auth import AuthState
 
 NAV = (("approver", "/counter", "审批窗口"), ("admin", "/catalog", "事项清单"), ("admin", "/roster", "人员与密钥"),

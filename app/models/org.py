@@ -62,7 +62,7 @@ class Officer(SQLModel, table=True):
     name: str = Field(max_length=50)
     department_id: Optional[int] = Field(default=None, foreign_key="department.id")
     joined_on: Optional[date] = None
-    roles: list = json_field()  # subset of app.rules.roles.ROLES
+    roles: list = json_field()  # subset of app.rules.people.roles.ROLES
     status: str = Field(default="active", max_length=16)  # active | exited
     user_handle: str = Field(unique=True, max_length=64)  # WebAuthn user.id, random hex
     created_at: datetime = Field(default_factory=utcnow)

@@ -3,8 +3,8 @@
 import reflex as rx
 
 from app.components.layout import for_role, page
-from app.rules.assessments import LEVELS
-from app.rules.roles import ADMIN
+from app.rules.people.assessments import LEVELS
+from app.rules.people.roles import ADMIN
 from app.state.assessments import AssessmentsState
 from app.state.auth import AuthState
 

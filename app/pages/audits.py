@@ -4,9 +4,9 @@ with a manifest and verification notes; the audit log; the log's signed checkpoi
 import reflex as rx
 
 from app.components.layout import for_role, page
-from app.rules.audit_log import GROUPS
-from app.rules.decision_search import OUTCOMES
-from app.rules.roles import AUDITOR
+from app.rules.supervision.audit_log import GROUPS
+from app.rules.supervision.decision_search import OUTCOMES
+from app.rules.people.roles import AUDITOR
 from app.state.audits import AuditsState
 from app.state.auth import AuthState
 

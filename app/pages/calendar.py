@@ -5,7 +5,7 @@ import reflex as rx
 
 from app.components.controls import choice
 from app.components.layout import field, for_role, page
-from app.rules.roles import ADMIN
+from app.rules.people.roles import ADMIN
 from app.state.auth import AuthState
 from app.state.calendar import WEEKDAYS, CalendarState
 

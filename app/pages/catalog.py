@@ -4,8 +4,8 @@ import reflex as rx
 
 from app.components.controls import ANY, check, choice
 from app.components.layout import field, for_role, messages, page, pager
-from app.rules.roles import ADMIN
-from app.rules.scope import EXCLUSION_FLAGS
+from app.rules.people.roles import ADMIN
+from app.rules.people.scope import EXCLUSION_FLAGS
 from app.state.auth import AuthState
 from app.state.catalog import CatalogState
 

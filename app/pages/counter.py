@@ -3,7 +3,7 @@
 import reflex as rx
 
 from app.components.layout import for_role, page
-from app.rules.roles import APPROVER
+from app.rules.people.roles import APPROVER
 from app.state.auth import AuthState
 from app.state.counter import CounterState
 

@@ -7,7 +7,7 @@ from app.components.controls import choice
 from app.components.layout import field, for_role, page
 from app.config import settings
 from app.pages.catalog import item_form
-from app.rules.roles import ADMIN
+from app.rules.people.roles import ADMIN
 from app.state.auth import AuthState
 from app.state.item import ItemState
 

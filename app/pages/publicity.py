@@ -3,7 +3,7 @@ import reflex as rx
 from app.state.auth import AuthState
 
 from app.components.layout import for_role, page
-from app.rules.roles import ADMIN
+from app.rules.people.roles import ADMIN
 from app.state.publicity import PublicityState
 
 KEEP = {"white_space": "nowrap"}  # 文号 and dates never wrap

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from app.components.layout import page
-from app.rules.roles import ADMIN, AUDITOR
+from app.rules.people.roles import ADMIN, AUDITOR
 from app.state.auth import AuthState
 from app.state.responsibility import ResponsibilityState
 

@@ -5,7 +5,7 @@ import reflex as rx
 
 from app.components.controls import ANY, check, choice
 from app.components.layout import field, for_role, messages, page, pager
-from app.rules.roles import ADMIN, ROLE_NAMES
+from app.rules.people.roles import ADMIN, ROLE_NAMES
 from app.state.auth import AuthState
 from app.state.roster import RosterState
 

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from app.components.layout import field, for_role, messages, page
-from app.rules.roles import ADMIN
+from app.rules.people.roles import ADMIN
 from app.state.auth import AuthState
 from app.state.settings import SettingsState
 

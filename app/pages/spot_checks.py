@@ -5,8 +5,8 @@ rectification requests and the report of what was done."""
 import reflex as rx
 
 from app.components.layout import for_role, page
-from app.rules import spot_draw
-from app.rules.roles import APPROVER, AUDITOR
+from app.rules.supervision import spot_draw
+from app.rules.people.roles import APPROVER, AUDITOR
 from app.state.auth import AuthState
 from app.state.spot_checks import RectificationState, SpotCheckState
 

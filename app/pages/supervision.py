@@ -3,8 +3,8 @@
 import reflex as rx
 
 from app.components.layout import for_role, page
-from app.rules.case_steps import MAX_EXTENSION_DAYS
-from app.rules.roles import ADMIN
+from app.rules.counter.case_steps import MAX_EXTENSION_DAYS
+from app.rules.people.roles import ADMIN
 from app.state.auth import AuthState
 from app.state.supervision import SupervisionState
 

@@ -3,8 +3,8 @@
 import reflex as rx
 
 from app.components.layout import for_role, page
-from app.rules.return_visits import ASPECTS, CHANNELS, LEVELS, RECTIFICATION_WORKDAYS, STATUS
-from app.rules.roles import AUDITOR
+from app.rules.supervision.return_visits import ASPECTS, CHANNELS, LEVELS, RECTIFICATION_WORKDAYS, STATUS
+from app.rules.people.roles import AUDITOR
 from app.state.auth import AuthState
 from app.state.visits import VisitsState
 

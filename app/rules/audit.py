@@ -38,7 +38,7 @@ def record(session: Session, action: str, subject: str, actor_id: Optional[int] 
                        hash=event_hash(prev, seq, at.isoformat(), actor_id, action, subject, details))
     session.add(event)
     session.flush()
-    from app.rules import checkpoints  # signs with the bureau key; imports this module
+    from app.rules.supervision import checkpoints
 
     checkpoints.maybe_checkpoint(session, event)
     return event

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.rules.errors import refuse
-from app.rules.roles import ROLE_NAMES
+from app.rules.people.roles import ROLE_NAMES
 
 
 @dataclass(frozen=True)

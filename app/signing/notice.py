@@ -9,8 +9,8 @@ from markupsafe import Markup
 
 from app.config import settings
 from app.models import Item
-from app.rules.catalog import limit_text, material_text, validity_text
-from app.rules.flowchart import flowchart_svg
+from app.rules.catalog.items import limit_text, material_text, validity_text
+from app.rules.catalog.flowchart import flowchart_svg
 from app.signing.document import FONT, template
 
 

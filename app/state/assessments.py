@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.rules import assessments, clock
-from app.rules.clock import local
+from app.rules.people import assessments
+
+from app.rules.calendar import clock
+from app.rules.calendar.clock import local
 from app.rules.errors import Refused
-from app.rules.roles import ADMIN
+from app.rules.people.roles import ADMIN
 from app.state.auth import STEP_UP_ACTIONS, AuthState, to_int
 
 

@@ -10,10 +10,14 @@ import asyncio
 import reflex as rx
 
 from app.http import EXPORT_PREFIX
-from app.rules import audit_log, checkpoints, decision_archive, decision_search, exports
-from app.rules.clock import local
+from app.rules.supervision import audit_log
+from app.rules.supervision import checkpoints
+from app.rules.supervision import decision_archive
+from app.rules.supervision import decision_search
+from app.rules.supervision import exports
+from app.rules.calendar.clock import local
 from app.rules.errors import Refused
-from app.rules.roles import AUDITOR
+from app.rules.people.roles import AUDITOR
 from app.state.auth import AuthState, to_int
 
 FORM_FIELDS = ("date_from", "date_to", "approver_id", "item_id", "outcome", "document_number", "case_no", "applicant")

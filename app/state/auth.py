@@ -9,10 +9,14 @@ from typing import Optional
 
 import reflex as rx
 
-from app.rules import decisions, sessions, stepup
+from app.rules.counter import decisions
+
+from app.rules.people import sessions
+
+from app.rules.people import stepup
 from app.rules.errors import Refused
 from app.rules.principal import Principal
-from app.rules.roles import ADMIN, APPROVER, AUDITOR
+from app.rules.people.roles import ADMIN, APPROVER, AUDITOR
 from app.state.webauthn_js import bind_session_script, browser_error, get_script
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,11 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import Officer
-from app.rules import calendar, clock
-from app.rules.clock import local
-from app.rules.roles import ADMIN
-from app.rules.workdays import KIND_NAMES, SOURCE_NAMES, DayMark
+from app.rules.calendar import holidays as calendar
+from app.rules.calendar import clock
+from app.rules.calendar.clock import local
+from app.rules.people.roles import ADMIN
+from app.rules.calendar.workdays import KIND_NAMES, SOURCE_NAMES, DayMark
 from app.state.auth import AuthState, to_int
 
 WEEKDAYS = "一二三四五六日"

@@ -8,11 +8,12 @@ import reflex as rx
 
 from app.components.controls import ANY
 from app.db import transaction
-from app.rules import catalog, catalog_io
+from app.rules.catalog import items as catalog
+from app.rules.catalog import excel as catalog_io
 from app.rules.errors import Refused
-from app.rules.roles import ADMIN
-from app.rules.scope import EXCLUSION_FLAGS, exclusions
-from app.rules.catalog import limit_text
+from app.rules.people.roles import ADMIN
+from app.rules.people.scope import EXCLUSION_FLAGS, exclusions
+from app.rules.catalog.items import limit_text
 from app.state.auth import AuthState, to_int
 from app.state.files import file_bytes, read_file_script
 

@@ -11,11 +11,14 @@ import reflex as rx
 
 from app.db import transaction
 from app.models import Item
-from app.rules import case_steps, cases, decisions, notices
-from app.rules.catalog import limit_text, material_text
+from app.rules.counter import case_steps
+from app.rules.counter import cases
+from app.rules.counter import decisions
+from app.rules.counter import notices
+from app.rules.catalog.items import limit_text, material_text
 from app.rules.errors import Refused
-from app.rules.identity import ID_TYPES
-from app.rules.roles import APPROVER
+from app.rules.counter.identity import ID_TYPES
+from app.rules.people.roles import APPROVER
 from app.state.auth import AuthState, to_int
 from app.state.webauthn_js import browser_error, get_script
 

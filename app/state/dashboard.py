@@ -6,7 +6,9 @@ import asyncio
 
 import reflex as rx
 
-from app.rules import clock, dashboard
+from app.rules.calendar import clock
+
+from app.rules.supervision import dashboard
 from app.rules.errors import Refused
 from app.state.auth import AuthState
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.rules import keys
+from app.rules.people import keys
 from app.rules.errors import Refused
 from app.state.auth import AuthState
 from app.state.webauthn_js import browser_error, create_script

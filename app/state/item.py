@@ -7,12 +7,12 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import Category, Department, Item, Officer
-from app.rules import catalog
-from app.rules.clock import local
+from app.rules.catalog import items as catalog
+from app.rules.calendar.clock import local
 from app.rules.errors import Refused
-from app.rules.flowchart import flowchart_svg
-from app.rules.roles import ADMIN
-from app.rules.scope import EXCLUSION_FLAGS
+from app.rules.catalog.flowchart import flowchart_svg
+from app.rules.people.roles import ADMIN
+from app.rules.people.scope import EXCLUSION_FLAGS
 from app.signing.notice import guide_materials, guide_rows, notice_html
 from app.signing.renderer import render_pdf_async
 from app.state.auth import AuthState, to_int

@@ -6,12 +6,14 @@ from __future__ import annotations
 import reflex as rx
 
 from app.db import transaction
-from app.rules import authorizations, catalog, roster
-from app.rules import clock
-from app.rules.clock import local
+from app.rules.people import authorizations
+from app.rules.catalog import items as catalog
+from app.rules.people import roster
+from app.rules.calendar import clock
+from app.rules.calendar.clock import local
 from app.rules.errors import Refused
-from app.rules.roles import ADMIN, ROLE_NAMES
-from app.rules.scope import authorization_state
+from app.rules.people.roles import ADMIN, ROLE_NAMES
+from app.rules.people.scope import authorization_state
 from app.state.auth import STEP_UP_ACTIONS, AuthState, to_int
 from app.state.roster import AUTH_STATE, KEY_STATUS
 

@@ -9,10 +9,10 @@ import asyncio
 
 import reflex as rx
 
-from app.rules import publicity
-from app.rules.clock import local
+from app.rules.counter import publicity
+from app.rules.calendar.clock import local
 from app.rules.errors import Refused, refuse
-from app.rules.roles import ADMIN
+from app.rules.people.roles import ADMIN
 from app.state.auth import AuthState
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.rules import responsibility
+from app.rules.supervision import responsibility
 from app.rules.errors import Refused
 from app.state.auth import AuthState, to_int
 

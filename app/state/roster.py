@@ -8,10 +8,15 @@ import reflex as rx
 
 from app.components.controls import ANY
 from app.db import transaction
-from app.rules import authorizations, calendar, catalog, clock, keys, roster
-from app.rules.clock import local
+from app.rules.people import authorizations
+from app.rules.calendar import holidays as calendar
+from app.rules.catalog import items as catalog
+from app.rules.calendar import clock
+from app.rules.people import keys
+from app.rules.people import roster
+from app.rules.calendar.clock import local
 from app.rules.errors import Refused
-from app.rules.roles import ADMIN, ROLE_NAMES
+from app.rules.people.roles import ADMIN, ROLE_NAMES
 from app.state.auth import STEP_UP_ACTIONS, AuthState, to_int
 from app.state.webauthn_js import browser_error, create_script
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import reflex as rx
 
 from app.config import settings
-from app.rules import keys, roster
-from app.rules.clock import local
-from app.rules.roles import ADMIN
+from app.rules.people import keys
+from app.rules.people import roster
+from app.rules.calendar.clock import local
+from app.rules.people.roles import ADMIN
 from app.state.auth import STEP_UP_ACTIONS, AuthState
 
 # What the page shows of the environment: names the bureau chose, time limits. Never paths,

@@ -1,6 +1,6 @@
 """季度抽查 for auditors (/spotchecks) and the approver's own rectifications (/rectifications).
 
-Thin: every handler checks the officer and the role on the server and calls app/rules/spot_checks.py.
+Thin: every handler checks the officer and the role on the server and calls app/rules/supervision/spot_checks.py.
 Committing, drawing and redrawing read the whole quarter: they run in a worker thread (background
 events), so other officers' events are not held up by a large quarter."""
 
@@ -10,10 +10,12 @@ import asyncio
 
 import reflex as rx
 
-from app.rules import clock, spot_checks
-from app.rules.clock import local
+from app.rules.calendar import clock
+
+from app.rules.supervision import spot_checks
+from app.rules.calendar.clock import local
 from app.rules.errors import Refused
-from app.rules.roles import APPROVER, AUDITOR
+from app.rules.people.roles import APPROVER, AUDITOR
 from app.state.auth import AuthState, to_int
 
 

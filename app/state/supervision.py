@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.rules import case_steps
-from app.rules.clock import local
+from app.rules.counter import case_steps
+from app.rules.calendar.clock import local
 from app.rules.errors import Refused
-from app.rules.roles import ADMIN
+from app.rules.people.roles import ADMIN
 from app.state.auth import STEP_UP_ACTIONS, AuthState, to_int
 
 

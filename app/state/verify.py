@@ -9,7 +9,7 @@ import reflex as rx
 
 from urllib.parse import quote
 
-from app.rules import verification
+from app.rules.counter import verification
 from app.signing import pki
 from app.rules.errors import Refused
 from app.state.files import file_bytes, read_file_script

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.rules import clock, return_visits
-from app.rules.clock import local
+from app.rules.calendar import clock
+
+from app.rules.supervision import return_visits
+from app.rules.calendar.clock import local
 from app.rules.errors import Refused
-from app.rules.return_visits import ASPECTS, CHANNELS, LEVELS, STATUS
-from app.rules.roles import AUDITOR
+from app.rules.supervision.return_visits import ASPECTS, CHANNELS, LEVELS, STATUS
+from app.rules.people.roles import AUDITOR
 from app.state.auth import AuthState, to_int
 
 

@@ -34,7 +34,7 @@ def _bind_existing_keys() -> None:
     """Keys (and the decisions they signed) bound before this revision are bound to the items their
     authorization resolves to today, with the digest recomputed under the new formula. Written in
     SQL Core against the tables as they are at this revision (later models have more columns)."""
-    from app.rules.scope import EXCLUSION_FLAGS, scope_digest
+    from app.rules.people.scope import EXCLUSION_FLAGS, scope_digest
 
     bind = op.get_bind()
     auth_t = sa.table("authorization", sa.column("id"), sa.column("officer_id"), sa.column("scope_categories", sa.JSON),

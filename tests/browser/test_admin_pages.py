@@ -16,7 +16,7 @@ from sqlmodel import select
 from app.config import settings
 from app.db import transaction
 from app.models import AuditEvent, Item, LoginSession, Officer, SecurityKey
-from app.rules import clock
+from app.rules.calendar import clock
 from tests.browser.steps import enroll_first_admin, register_key_for, sign_in
 
 pytestmark = pytest.mark.browser

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import LoginSession, Officer, SecurityKey, WebAuthnChallenge
-from app.rules.roles import ADMIN, APPROVER, AUDITOR
+from app.rules.people.roles import ADMIN, APPROVER, AUDITOR
 from app.state.audits import AuditsState
 from app.state.auth import AuthState
 from app.state.calendar import CalendarState

@@ -16,7 +16,8 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import AuditEvent, Case, Decision, SpotCheck, SpotCheckReview
-from app.rules import clock, spot_checks
+from app.rules.calendar import clock
+from app.rules.supervision import spot_checks
 from tests.browser.conftest import ROOT
 from tests.browser.steps import accept_case, approver_at_counter, choose, review_and_sign, sign_in, sign_out
 

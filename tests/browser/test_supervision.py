@@ -13,7 +13,9 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import AuditEvent, Case
-from app.rules import calendar, clock, personal_data
+from app.rules import personal_data
+from app.rules.calendar import holidays as calendar
+from app.rules.calendar import clock
 from tests.browser.steps import choose, enroll_first_admin, fill_application, register_key_for, review_and_sign, \
     sign_in, sign_out
 

@@ -65,7 +65,7 @@ def test_item_to_counter_and_back(key_browser, tmp_path):
     page.click("#add-officer")
     page.wait_for_url("**/officer?id=*")
     page.wait_for_selector("#eligibility:has-text('不符合')")
-    from app.rules import clock
+    from app.rules.calendar import clock
 
     today = clock.today()
     for n, (kind, extra) in enumerate((("年度考核", {"#q-year": str(today.year - 1)}),

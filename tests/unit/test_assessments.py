@@ -13,7 +13,12 @@ from sqlmodel import func, select
 from app.db import transaction
 from app.models import (Assessment, AuditEvent, Authorization, KeyCertificate, Qualification, RevocationList,
                         SecurityKey)
-from app.rules import assessments, authorizations, clock, decisions, eligibility, roster
+from app.rules.people import assessments
+from app.rules.people import authorizations
+from app.rules.calendar import clock
+from app.rules.counter import decisions
+from app.rules.people import eligibility
+from app.rules.people import roster
 from app.rules.errors import Refused
 from app.state.roster import KEY_STATUS
 from tests import flows

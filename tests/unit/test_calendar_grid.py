@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.rules import calendar
+from app.rules.calendar import holidays as calendar
 from app.rules.errors import Refused
-from app.rules.workdays import Calendar, mark_day, month_grid
+from app.rules.calendar.workdays import Calendar, mark_day, month_grid
 from tests import flows
 
 

@@ -13,10 +13,14 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import Case, CaseEvent, CaseNotice, DocumentNumber, Item
-from app.rules import case_steps, cases, clock, decisions, notices
+from app.rules.counter import case_steps
+from app.rules.counter import cases
+from app.rules.calendar import clock
+from app.rules.counter import decisions
+from app.rules.counter import notices
 from app.signing import pki, proof
 from app.rules.refusals import AUDITED_PREFIXES
-from app.rules.workdays import Calendar
+from app.rules.calendar.workdays import Calendar
 from tests import flows
 
 def refused(fn, code: str):
@@ -244,7 +248,7 @@ def test_working_days_between_across_the_national_day_holiday():
 
 
 def test_an_approval_states_the_permit_content_and_validity_of_the_accepted_revision(people):
-    from app.rules import catalog
+    from app.rules.catalog import items as catalog
 
     (admin, _), approver, key = people
     catalog.update_item(admin, flows.item_id("370303-SCZT-001"),

@@ -15,8 +15,11 @@ from sqlmodel import func, select
 
 from app.db import transaction
 from app.models import Case, Item, ItemRevision
-from app.rules import catalog, catalog_io, cases, decisions
-from app.rules.flowchart import flowchart_svg
+from app.rules.catalog import items as catalog
+from app.rules.catalog import excel as catalog_io
+from app.rules.counter import cases
+from app.rules.counter import decisions
+from app.rules.catalog.flowchart import flowchart_svg
 from tests import flows
 
 NEW_ITEM = {"code": "370303-SHSW-010", "name": "养犬登记证补办", "category_code": "SCZT", "department_code": "SCZT",
@@ -326,7 +329,7 @@ def test_oversized_or_malformed_uploads_are_refused_and_nothing_is_imported(admi
 
 
 def test_guide_rows_read_limits_materials_and_validity_as_people_do():
-    from app.rules.catalog import validity_text
+    from app.rules.catalog.items import validity_text
     from app.signing.notice import guide_materials, guide_rows
 
     item = {"name": "某事项", "code": "X-1", "item_type": "即办件", "legal_basis": "某条例", "permit_content": "",

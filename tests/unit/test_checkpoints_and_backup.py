@@ -16,7 +16,10 @@ from sqlmodel import select
 from app.config import settings
 from app.db import get_engine, transaction
 from app.models import AuditCheckpoint, AuditEvent, Decision
-from app.rules import audit, checkpoints, decisions, verification
+from app.rules import audit
+from app.rules.supervision import checkpoints
+from app.rules.counter import decisions
+from app.rules.counter import verification
 from app.signing import pki, proof
 from tests import flows
 from tests.conftest import _reset_database

@@ -20,8 +20,14 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import AuditEvent, Case, Decision, SecurityKey
-from app.rules import audit_log, clock, decision_archive, decision_search, decisions, exports, keys
-from app.rules.key_state import mark_suspect
+from app.rules.supervision import audit_log
+from app.rules.calendar import clock
+from app.rules.supervision import decision_archive
+from app.rules.supervision import decision_search
+from app.rules.counter import decisions
+from app.rules.supervision import exports
+from app.rules.people import keys
+from app.rules.people.key_state import mark_suspect
 from app.rules.principal import Principal
 from app.signing import pki, proof
 from tests import flows

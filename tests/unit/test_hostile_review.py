@@ -13,7 +13,14 @@ from app.config import settings
 from app.db import transaction
 from app.models import Authorization, AuditEvent, Decision, Item, Officer, SecurityKey, WebAuthnChallenge
 from app.models.base import utcnow
-from app.rules import audit, authorizations, cases, catalog, decisions, keys, roster, sessions
+from app.rules import audit
+from app.rules.people import authorizations
+from app.rules.counter import cases
+from app.rules.catalog import items as catalog
+from app.rules.counter import decisions
+from app.rules.people import keys
+from app.rules.people import roster
+from app.rules.people import sessions
 from app.rules.errors import Refused
 from app.signing import webauthn
 from tests import flows

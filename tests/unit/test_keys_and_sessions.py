@@ -11,7 +11,9 @@ from sqlmodel import select
 from app.db import transaction
 from app.models import AuditEvent, Authorization, LoginSession, SecurityKey, SignInAttempt
 from app.models.base import utcnow
-from app.rules import keys, sessions, stepup
+from app.rules.people import keys
+from app.rules.people import sessions
+from app.rules.people import stepup
 from app.rules.errors import Refused
 from tests import flows
 from tests.softkey import SoftKey, attestation_ca

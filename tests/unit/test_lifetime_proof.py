@@ -19,7 +19,9 @@ from pyhanko.pdf_utils.content import RawContent
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import BoxConstraints
 
-from app.rules import decisions, verification
+from app.rules.counter import decisions
+
+from app.rules.counter import verification
 from app.signing import evidence, keycerts, pki, proof, verify
 from app.signing.pades import PadesSealer, sealer
 from tests import flows
@@ -359,7 +361,7 @@ def test_a_rolled_back_revocation_never_reaches_the_published_crl(honest):
     from app.models import SecurityKey
     from sqlmodel import select
 
-    from app.rules import certificates
+    from app.rules.people import certificates
 
     path = certificates.crl_path()
     before = path.read_bytes() if path.exists() else None

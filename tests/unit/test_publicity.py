@@ -18,7 +18,10 @@ from sqlmodel import func, select
 from app import config
 from app.db import transaction
 from app.models import AuditEvent, Decision, Item, Publication
-from app.rules import cases, clock, decisions, publicity
+from app.rules.counter import cases
+from app.rules.calendar import clock
+from app.rules.counter import decisions
+from app.rules.counter import publicity
 from tests import flows
 
 ORGAN_CODE = "11370303MB2858170B"  # a well-formed 统一社会信用代码 (check character right), not the real one
@@ -28,7 +31,7 @@ MASKED_ID = "1101**********002X"  # flows.VALID_ID as stored
 
 
 def test_the_rule_imports_no_reflex():
-    code = "import sys, app.rules.publicity; assert 'reflex' not in sys.modules, 'reflex imported'"
+    code = "import sys, app.rules.counter.publicity; assert 'reflex' not in sys.modules, 'reflex imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

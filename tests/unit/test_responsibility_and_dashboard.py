@@ -12,7 +12,10 @@ from openpyxl import load_workbook
 
 from app.db import transaction
 from app.models import KeyCertificate, SecurityKey
-from app.rules import catalog_io, dashboard, responsibility, roster
+from app.rules.catalog import excel as catalog_io
+from app.rules.supervision import dashboard
+from app.rules.supervision import responsibility
+from app.rules.people import roster
 from app.rules.errors import Refused
 from tests import flows
 from tests.supervision import decided_case, spot_review, visit

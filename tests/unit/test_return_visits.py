@@ -10,7 +10,8 @@ from sqlmodel import func, select
 
 from app.db import transaction
 from app.models import AuditEvent, ReturnVisit
-from app.rules import calendar, return_visits
+from app.rules.calendar import holidays as calendar
+from app.rules.supervision import return_visits
 from app.rules.errors import Refused
 from tests import flows
 from tests.supervision import decided_case

@@ -9,9 +9,14 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import Authorization, Case, SecurityKey
-from app.rules import authorizations, calendar, clock, decisions, roster, sessions
+from app.rules.people import authorizations
+from app.rules.calendar import holidays as calendar
+from app.rules.calendar import clock
+from app.rules.counter import decisions
+from app.rules.people import roster
+from app.rules.people import sessions
 from app.rules.errors import Refused
-from app.rules.workdays import Calendar
+from app.rules.calendar.workdays import Calendar
 from tests import flows
 
 NEW = {"staff_no": "S009", "name": "周明", "department_code": "SCZT", "joined_on": "2020-03-01", "roles": ["approver"]}
@@ -147,12 +152,12 @@ def test_provisional_deadline_is_corrected_when_2027_is_entered(admin, monkeypat
     principal, admin_key = admin
     key = flows.register_key(principal, admin_key, "S002")
     approver = flows.sign_in("S002", key)
-    from app.rules import catalog
+    from app.rules.catalog import items as catalog
 
     catalog.update_item(principal, flows.item_id("370303-SHSW-002"),
                         {"promised_limit_days": "20", "statutory_limit_days": "20"}, "按法定时限")
     monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 21))
-    from app.rules import cases
+    from app.rules.counter import cases
 
     case = cases.accept_new_case(approver, flows.item_id("370303-SHSW-002"), "张店区某协会", "居民身份证",
                                  flows.VALID_ID, [0, 1], True)

@@ -15,16 +15,17 @@ from sqlmodel import select
 from app.db import transaction
 from app.models import Authorization, AuditEvent, EnrollmentToken
 from app.models.base import utcnow
-from app.rules import audit, keys, personal_data
+from app.rules import audit, personal_data
+from app.rules.people import keys
 from app.rules.errors import Refused
-from app.rules.identity import normalize_id
-from app.rules.workdays import add_workdays
+from app.rules.counter.identity import normalize_id
+from app.rules.calendar.workdays import add_workdays
 from tests import flows
 from tests.softkey import SoftKey
 
 
 def test_rules_and_signing_import_no_reflex():
-    code = ("import sys, app.rules.decisions, app.rules.sessions, app.rules.keys, app.signing.verify, app.cli;"
+    code = ("import sys, app.rules.counter.decisions, app.rules.people.sessions, app.rules.people.keys, app.signing.verify, app.cli;"
             "assert 'reflex' not in sys.modules, 'reflex imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 

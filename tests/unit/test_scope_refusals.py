@@ -8,7 +8,9 @@ from sqlmodel import select
 from app.db import transaction
 from app.models import Case, Item
 from app.models.base import utcnow
-from app.rules import cases, decisions, personal_data
+from app.rules import personal_data
+from app.rules.counter import cases
+from app.rules.counter import decisions
 from app.rules.errors import Refused
 from tests import flows
 
@@ -70,7 +72,8 @@ def test_other_approvers_case_is_refused(approver):
 
 def test_wrong_role_is_refused_by_every_rule(approver):
     principal, _, (admin, _) = approver
-    from app.rules import keys, roster
+    from app.rules.people import keys
+    from app.rules.people import roster
 
     with pytest.raises(Refused):
         keys.revoke_key(principal, principal.key_id, "试图自行停用")

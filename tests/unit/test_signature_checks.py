@@ -11,7 +11,8 @@ from sqlmodel import select
 from app.db import transaction
 from app.models import Authorization, Case, Decision, Item, SecurityKey, WebAuthnChallenge
 from app.models.base import utcnow
-from app.rules import clock, decisions
+from app.rules.calendar import clock
+from app.rules.counter import decisions
 from tests import flows
 
 
@@ -122,7 +123,7 @@ def test_document_number_already_used(desk):
 
 def test_revoked_key_mid_signing(desk):
     flows.step_up(desk["admin"], desk["admin_key"])
-    from app.rules import keys
+    from app.rules.people import keys
 
     keys.revoke_key(desk["admin"], desk["approver"].key_id, "密钥遗失")
     flows.assert_refused(complete(desk), "key.inactive")
@@ -146,7 +147,7 @@ def test_malformed_response(desk):
 def test_suspect_key_can_neither_sign_nor_sign_in(desk):
     _update(SecurityKey, desk["approver"].key_id, status="suspect")
     flows.assert_refused(complete(desk), "key.inactive")
-    from app.rules import sessions
+    from app.rules.people import sessions
 
     flows.assert_refused(lambda: sessions.begin_sign_in("S001", "test-client"), "signin.unavailable")
 

@@ -11,7 +11,8 @@ from sqlmodel import func, select
 
 from app.db import transaction
 from app.models import AuditEvent, Case, Decision, Item, SecurityKey
-from app.rules import audit, decisions
+from app.rules import audit
+from app.rules.counter import decisions
 from app.rules.errors import Refused
 from app.signing import pki
 from app.signing.evidence import extract_evidence, verify_evidence
@@ -114,7 +115,8 @@ def test_sign_count_regression_marks_key_suspect(people):
 
 
 def test_revoked_key_stops_signing_and_session(people):
-    from app.rules import keys, sessions
+    from app.rules.people import keys
+    from app.rules.people import sessions
 
     (admin, admin_key), approver, key = people
     case = flows.accept_case(approver)
@@ -141,7 +143,7 @@ def test_payload_is_canonical_json(people):
 def test_the_decision_uses_the_item_revision_accepted_not_todays(people):
     """Issue 9: the review checklist, wording and legal basis come from the revision in force at
     acceptance; a later catalog edit changes neither an open case's checklist nor its decision."""
-    from app.rules import catalog
+    from app.rules.catalog import items as catalog
 
     (admin, _), approver, key = people
     case = flows.accept_case(approver)
@@ -200,7 +202,7 @@ def test_fifty_concurrent_reservations_across_document_types_leave_no_duplicate_
 
     from app.config import settings
     from app.models import DocumentNumber
-    from app.rules import document_numbers
+    from app.rules.counter import document_numbers
 
     _, approver, _ = people
     cases = [flows.accept_case(approver) for _ in range(50)]

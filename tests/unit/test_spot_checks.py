@@ -20,11 +20,13 @@ from sqlmodel import func, select
 
 from app.db import transaction
 from app.models import AuditEvent, Case, CaseEvent, Decision, Officer, SpotCheck, SpotCheckReview
-from app.rules import clock, spot_checks, spot_draw
+from app.rules.calendar import clock
+from app.rules.supervision import spot_checks
+from app.rules.supervision import spot_draw
 from app.rules.errors import Refused
 from app.rules.principal import Principal
-from app.rules.roles import APPROVER, AUDITOR
-from app.rules.workdays import Calendar
+from app.rules.people.roles import APPROVER, AUDITOR
+from app.rules.calendar.workdays import Calendar
 from tests import flows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +60,7 @@ def reference_draw(pop: spot_draw.Population, seed: str) -> dict[str, list[str]]
 
 
 def test_the_rules_import_no_reflex():
-    code = "import sys, app.rules.spot_checks; assert 'reflex' not in sys.modules, 'reflex imported'"
+    code = "import sys, app.rules.supervision.spot_checks; assert 'reflex' not in sys.modules, 'reflex imported'"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 

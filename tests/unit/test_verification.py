@@ -7,7 +7,10 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import Authorization
-from app.rules import authorizations, decisions, personal_data, verification
+from app.rules import personal_data
+from app.rules.people import authorizations
+from app.rules.counter import decisions
+from app.rules.counter import verification
 from tests import flows
 
 

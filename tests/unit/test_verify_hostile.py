@@ -16,7 +16,11 @@ import zlib
 
 import pytest
 
-from app.rules import decisions, ratelimit, verification
+from app.rules import ratelimit
+
+from app.rules.counter import decisions
+
+from app.rules.counter import verification
 from app.rules.errors import Refused
 from app.signing import evidence, pades, pki, proof, sandbox, verify
 from tests import flows

@@ -14,7 +14,7 @@ from app.models import LoginSession
 from app.models.base import utcnow
 from app.rules import audit
 from app.rules.errors import refuse
-from app.rules.key_state import active_keys, suspending_clones, use_own_key
+from app.rules.people.key_state import active_keys, suspending_clones, use_own_key
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
 from app.signing import webauthn

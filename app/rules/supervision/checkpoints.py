@@ -29,7 +29,7 @@ from app.models.base import utcnow
 from app.rules import audit
 from app.rules.canonical import canonical_json
 from app.rules.principal import Principal
-from app.rules.roles import AUDITOR
+from app.rules.people.roles import AUDITOR
 from app.signing.pki import bureau
 
 EVERY_EVENTS = 1_000

@@ -15,13 +15,14 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import (Authorization, Case, CaseEvent, Category, Decision, Item, KeyCertificate, Officer,
                         ReturnVisit, SecurityKey, SpotCheck, SpotCheckReview)
-from app.rules import clock, inputs
-from app.rules.clock import local
+from app.rules import inputs
+from app.rules.calendar import clock
+from app.rules.calendar.clock import local
 from app.rules.errors import refuse
-from app.rules.oversight import require_supervisor
+from app.rules.supervision.oversight import require_supervisor
 from app.rules.principal import Principal
-from app.rules.return_visits import ASPECTS, CHANNELS, LEVELS, STATUS, status_of
-from app.rules.scope import authorization_state
+from app.rules.supervision.return_visits import ASPECTS, CHANNELS, LEVELS, STATUS, status_of
+from app.rules.people.scope import authorization_state
 
 EVENTS = {"received": "收件", "accepted": "受理", "correction_notified": "一次性告知补正", "withdrawn": "申请人撤回",
           "transferred": "转出独立审批", "routed": "转办一般程序", "handed_over": "回避移交",

@@ -20,12 +20,13 @@ from app.config import settings
 from app.db import transaction
 from app.models import Authorization, LoginSession, Officer, SecurityKey, SignInAttempt, WebAuthnChallenge
 from app.models.base import utcnow
-from app.rules import audit, clock, ratelimit
+from app.rules import audit, ratelimit
+from app.rules.calendar import clock
 from app.rules.errors import Refused, refuse
-from app.rules.key_state import active_keys, officer_by_staff_no, suspending_clones, use_own_key
+from app.rules.people.key_state import active_keys, officer_by_staff_no, suspending_clones, use_own_key
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
-from app.rules.scope import authorization_state
+from app.rules.people.scope import authorization_state
 from app.signing import webauthn
 
 SESSION_COOKIE_PREFIX = "zd_session_"

@@ -1,8 +1,8 @@
 """Auditors find signed decisions: by Beijing date range, approver, item, outcome, 文号, case
 number and applicant (part of the name), one page at a time, newest first (decided_at desc, id
 desc: a stable order, so paging never skips or repeats a decision). The whole result can be taken
-as an Excel list (at most MAX_EXPORT_ROWS rows) or, in app.rules.decision_archive, as a ZIP of the
-PDFs; both are served once over HTTP (app.rules.exports) and audited when they are handed over.
+as an Excel list (at most MAX_EXPORT_ROWS rows) or, in app.rules.supervision.decision_archive, as a ZIP of the
+PDFs; both are served once over HTTP (app.rules.supervision.exports) and audited when they are handed over.
 
 Built for a million decisions (bench/bench_search.py, indexes in migration 0010), every search
 does bounded work: results are counted up to COUNT_CAP (a broader search says "10,000 条以上" and
@@ -29,11 +29,12 @@ from sqlmodel import Session, select
 
 from app.db import transaction
 from app.models import Case, Decision, Item, Officer
-from app.rules import clock, exports
-from app.rules.catalog_io import _literal as literal_cell  # text cells, never formulas
+from app.rules.calendar import clock
+from app.rules.supervision import exports
+from app.rules.catalog.excel import _literal as literal_cell  # text cells, never formulas
 from app.rules.errors import refuse
 from app.rules.principal import Principal
-from app.rules.roles import APPROVER, AUDITOR
+from app.rules.people.roles import APPROVER, AUDITOR
 
 OUTCOMES = {"approved": "准予许可", "refused": "不予许可", "not_accepted": "不予受理"}
 PAGE_SIZES = (20, 50, 100)
@@ -336,7 +337,7 @@ def rows_in_batches(case_ids: list[int], batch: int = 1000) -> Iterator[list[Row
 
 def export_xlsx(principal: Principal, filters: Any) -> exports.Prepared:
     """The whole result as an Excel list (text cells only), written to the export folder in
-    openpyxl's write-only mode; handed over once by app.rules.exports and audited then."""
+    openpyxl's write-only mode; handed over once by app.rules.supervision.exports and audited then."""
     principal.require(AUDITOR)
     f = filters if isinstance(filters, Filters) else parse_filters(filters)
     with transaction() as session:

@@ -22,12 +22,14 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import Case, Item, Officer, ReturnVisit
 from app.models.base import utcnow
-from app.rules import audit, calendar, clock, inputs, personal_data
+from app.rules import audit, inputs, personal_data
+from app.rules.calendar import holidays as calendar
+from app.rules.calendar import clock
 from app.rules.canonical import canonical_json
 from app.rules.errors import refuse
-from app.rules.oversight import beijing_date, utc_window
+from app.rules.supervision.oversight import beijing_date, utc_window
 from app.rules.principal import Principal
-from app.rules.roles import AUDITOR
+from app.rules.people.roles import AUDITOR
 
 ASPECTS = {"process": "办事流程", "attitude": "服务态度", "efficiency": "办事效率", "integrity": "廉洁自律"}
 LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}

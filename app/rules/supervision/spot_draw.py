@@ -1,6 +1,6 @@
 """The quarterly spot-check draw (七(二)), byte for byte as docs/spot-check.md specifies it.
 
-Pure: no database, no Reflex, only hashlib. The rule (app/rules/spot_checks.py) and the CLI
+Pure: no database, no Reflex, only hashlib. The rule (app/rules/supervision/spot_checks.py) and the CLI
 (`python -m app.cli spotcheck draw`) both call these functions, so the sample the bureau records
 and the one anybody re-computes from the exported population file and the seed are the same.
 

@@ -13,13 +13,13 @@ from sqlmodel import Session, select
 
 from app.db import transaction
 from app.models import Case, Decision, Item, Officer, ReturnVisit, SpotCheck, SpotCheckReview
-from app.rules import clock
-from app.rules.assessments import ERROR, FLAW
-from app.rules.catalog_io import table_xlsx
+from app.rules.calendar import clock
+from app.rules.people.assessments import ERROR, FLAW
+from app.rules.catalog.excel import table_xlsx
 from app.rules.errors import refuse
-from app.rules.oversight import beijing_date, require_supervisor, utc_window
+from app.rules.supervision.oversight import beijing_date, require_supervisor, utc_window
 from app.rules.principal import Principal
-from app.rules.return_visits import ASPECTS, GOOD_LEVEL, is_satisfied
+from app.rules.supervision.return_visits import ASPECTS, GOOD_LEVEL, is_satisfied
 
 OUTCOME_COLUMNS = [("approved", "准予"), ("refused", "不予"), ("not_accepted", "不予受理"), ("total", "合计")]
 

@@ -16,11 +16,11 @@ from sqlmodel import Session, select
 
 from app.db import transaction
 from app.models import AuditEvent, Case, Decision, Officer
-from app.rules import clock
-from app.rules.decision_search import _beijing_midnight, _day, _record_id, page_size
+from app.rules.calendar import clock
+from app.rules.supervision.decision_search import _beijing_midnight, _day, _record_id, page_size
 from app.rules.errors import refuse
 from app.rules.principal import Principal
-from app.rules.roles import AUDITOR
+from app.rules.people.roles import AUDITOR
 
 # Groups the page offers: (label, condition on AuditEvent). A refusal's subject is the action
 # refused (signin.begin, decision.sign …), so refused sign-ins also show among the sign-ins.

@@ -16,12 +16,12 @@ from app.db import transaction
 from app.models import Category, Department, Item
 from app.rules import audit
 from app.rules import inputs
-from app.rules.catalog import _create, _update
+from app.rules.catalog.items import _create, _update
 from app.rules.errors import Refused, refuse
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
-from app.rules.roles import ADMIN
-from app.rules.scope import EXCLUSION_FLAGS
+from app.rules.people.roles import ADMIN
+from app.rules.people.scope import EXCLUSION_FLAGS
 
 COLUMNS = [  # (header, field)
     ("事项编码", "code"), ("事项名称", "name"), ("审批门类编码", "category_code"), ("实施科室编码", "department_code"),

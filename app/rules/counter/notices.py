@@ -16,11 +16,12 @@ from sqlmodel import Session, select
 from app.config import settings
 from app.db import transaction
 from app.models import Case, CaseNotice, Item, Officer
-from app.rules import audit, clock, inputs
-from app.rules.catalog import limit_text, material_text
+from app.rules import audit, inputs
+from app.rules.calendar import clock
+from app.rules.catalog.items import limit_text, material_text
 from app.rules.errors import refuse
 from app.rules.principal import Principal
-from app.rules.roles import ADMIN, APPROVER, AUDITOR
+from app.rules.people.roles import ADMIN, APPROVER, AUDITOR
 
 TITLES = {"acceptance": "受理通知书", "correction": "补正材料通知书", "withdrawal": "撤回申请确认书",
           "transfer": "转出独立审批告知书"}
@@ -28,7 +29,7 @@ TITLES = {"acceptance": "受理通知书", "correction": "补正材料通知书"
 
 def issue(session: Session, principal: Principal, case: Case, kind: str, **extra: Any) -> CaseNotice:
     """The notice's content, from the accepted item revision and the case as it stands now."""
-    from app.rules.cases import accepted_item  # cases imports this module
+    from app.rules.counter.cases import accepted_item  # cases imports this module
 
     item = accepted_item(session, case)
     approver = session.get(Officer, principal.officer_id)

@@ -6,7 +6,7 @@ Built for thousands of PDFs with bounded memory: the matching ids are read first
 the rows a batch at a time in short transactions, and each PDF is read, checked against the digest
 recorded with the decision and written into the archive (stored, not deflated: PDFs are compressed
 already) before the next is read. The archive goes to the export folder and is handed over once
-over HTTP (app.rules.exports), which writes `decision.exported` with the count and the ZIP's
+over HTTP (app.rules.supervision.exports), which writes `decision.exported` with the count and the ZIP's
 SHA-256 on the audit log."""
 
 from __future__ import annotations
@@ -26,13 +26,16 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from app.config import settings
 from app.db import transaction
-from app.rules import certificates, clock, decision_search, exports
-from app.rules.decision_search import Filters, Row
-from app.rules.decisions import pdf_path
+from app.rules.people import certificates
+from app.rules.calendar import clock
+from app.rules.supervision import decision_search
+from app.rules.supervision import exports
+from app.rules.supervision.decision_search import Filters, Row
+from app.rules.counter.decisions import pdf_path
 from app.rules.errors import refuse
 from app.rules.principal import Principal
-from app.rules.publicity import csv_cell
-from app.rules.roles import AUDITOR
+from app.rules.counter.publicity import csv_cell
+from app.rules.people.roles import AUDITOR
 from app.signing import pki
 
 MAX_DECISIONS = 5_000  # ~350 MB of PDFs in one archive; beyond it, narrow the search

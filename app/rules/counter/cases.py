@@ -10,12 +10,16 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import Authorization, Case, CaseEvent, Category, Item, ItemRevision, SecurityKey
 from app.models.base import utcnow
-from app.rules import audit, calendar, clock, eligibility, inputs, notices, personal_data
-from app.rules.catalog import material_text
+from app.rules import audit, inputs, personal_data
+from app.rules.calendar import holidays as calendar
+from app.rules.calendar import clock
+from app.rules.people import eligibility
+from app.rules.counter import notices
+from app.rules.catalog.items import material_text
 from app.rules.errors import refuse
-from app.rules.identity import normalize_id
-from app.rules.roles import APPROVER
-from app.rules.scope import active_authorization, covers, is_independent, items_in_scope
+from app.rules.counter.identity import normalize_id
+from app.rules.people.roles import APPROVER
+from app.rules.people.scope import active_authorization, covers, is_independent, items_in_scope
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
 

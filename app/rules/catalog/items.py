@@ -17,8 +17,8 @@ from app.rules import audit, inputs
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
-from app.rules.roles import ADMIN
-from app.rules.scope import EXCLUSION_FLAGS
+from app.rules.people.roles import ADMIN
+from app.rules.people.scope import EXCLUSION_FLAGS
 
 ITEM_TYPES = ("即办件", "承诺件")
 TEXT_FIELDS = {  # field: (label, max length, required)

@@ -13,14 +13,18 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import (Authorization, Category, Department, Officer, OfficerRevision, Qualification,
                         SecurityKey)
-from app.rules import audit, certificates, clock, eligibility, inputs, stepup
-from app.rules.catalog import Page
+from app.rules import audit, inputs
+from app.rules.people import certificates
+from app.rules.calendar import clock
+from app.rules.people import eligibility
+from app.rules.people import stepup
+from app.rules.catalog.items import Page
 from app.rules.errors import refuse
-from app.rules.keys import new_user_handle
+from app.rules.people.keys import new_user_handle
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
-from app.rules.roles import ADMIN, ROLE_NAMES, validate_roles
-from app.rules.scope import authorization_state
+from app.rules.people.roles import ADMIN, ROLE_NAMES, validate_roles
+from app.rules.people.scope import authorization_state
 from app.signing.attestation import current_policy
 
 GRADES = ("优秀", "称职", "基本称职", "不称职")

@@ -23,13 +23,17 @@ from app.config import settings
 from app.db import transaction
 from app.models import Authorization, Case, Category, Decision, Item, Officer, SecurityKey
 from app.models.base import utcnow
-from app.rules import audit, certificates, clock, document_numbers, eligibility, inputs
+from app.rules import audit, inputs
+from app.rules.people import certificates
+from app.rules.calendar import clock
+from app.rules.counter import document_numbers
+from app.rules.people import eligibility
 from app.rules.canonical import canonical_json
-from app.rules.cases import NOT_ACCEPTED_REASONS, _int_list, accepted_item, event, own_case
+from app.rules.counter.cases import NOT_ACCEPTED_REASONS, _int_list, accepted_item, event, own_case
 from app.rules.errors import refuse
-from app.rules.key_state import record_use, suspending_clones
-from app.rules.roles import APPROVER, AUDITOR
-from app.rules.scope import authorization_state, covers, exclusions, scope_digest
+from app.rules.people.key_state import record_use, suspending_clones
+from app.rules.people.roles import APPROVER, AUDITOR
+from app.rules.people.scope import authorization_state, covers, exclusions, scope_digest
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
 from app.signing import webauthn

@@ -11,7 +11,7 @@ from typing import Iterable, Optional
 from sqlmodel import Session, func, select
 
 from app.models import Assessment, Officer, Qualification
-from app.rules import clock
+from app.rules.calendar import clock
 
 TRAINING_VALID_DAYS = 365
 

@@ -38,12 +38,14 @@ from app import config
 from app.db import transaction
 from app.models import AuditEvent, Case, Category, Decision, Item, Officer, Publication
 from app.models.base import utcnow
-from app.rules import audit, calendar, clock, personal_data
-from app.rules.catalog_io import FORMULA_PREFIXES, _literal as literal_cell
+from app.rules import audit, personal_data
+from app.rules.calendar import holidays as calendar
+from app.rules.calendar import clock
+from app.rules.catalog.excel import FORMULA_PREFIXES, _literal as literal_cell
 from app.rules.errors import Refused, refuse
-from app.rules.identity import normalize_id
+from app.rules.counter.identity import normalize_id
 from app.rules.principal import Principal
-from app.rules.roles import ADMIN
+from app.rules.people.roles import ADMIN
 
 DUE_WORKDAYS = 7  # 双公示: within 7 working days of the decision
 MAX_BATCH = 1000  # decisions in one confirmation

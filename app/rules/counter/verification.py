@@ -19,9 +19,11 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import Authorization, Decision, SecurityKey
-from app.rules import certificates, clock, personal_data, ratelimit
+from app.rules import personal_data, ratelimit
+from app.rules.people import certificates
+from app.rules.calendar import clock
 from app.rules.errors import refuse
-from app.rules.scope import scope_digest
+from app.rules.people.scope import scope_digest
 from app.signing import pki, sandbox
 from app.signing.evidence import Check
 

@@ -11,13 +11,17 @@ from sqlmodel import Session, select
 
 from app.db import transaction
 from app.models import Authorization, Category, Item, Officer, SecurityKey
-from app.rules import audit, certificates, clock, eligibility, inputs, stepup
+from app.rules import audit, inputs
+from app.rules.people import certificates
+from app.rules.calendar import clock
+from app.rules.people import eligibility
+from app.rules.people import stepup
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
-from app.rules.roles import ADMIN, APPROVER
-from app.rules.roster import _officer, qualifications
-from app.rules.scope import (active_authorization, authorization_state, pending_widening, resolve_items,
+from app.rules.people.roles import ADMIN, APPROVER
+from app.rules.people.roster import _officer, qualifications
+from app.rules.people.scope import (active_authorization, authorization_state, pending_widening, resolve_items,
                               scope_digest)
 
 EXPIRY_WARNING_DAYS = 30

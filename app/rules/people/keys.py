@@ -19,12 +19,14 @@ from app.config import settings
 from app.db import transaction
 from app.models import AttestationPolicy, EnrollmentToken, Officer, SecurityKey
 from app.models.base import utcnow
-from app.rules import audit, certificates, clock, inputs
+from app.rules import audit, inputs
+from app.rules.people import certificates
+from app.rules.calendar import clock
 from app.rules.errors import refuse
 from app.rules.principal import Principal
-from app.rules.roles import ADMIN, APPROVER, validate_roles
-from app.rules.scope import active_authorization, resolve_items, scope_digest
-from app.rules import stepup
+from app.rules.people.roles import ADMIN, APPROVER, validate_roles
+from app.rules.people.scope import active_authorization, resolve_items, scope_digest
+from app.rules.people import stepup
 from app.rules.refusals import audit_refusals
 from app.signing import attestation, webauthn
 

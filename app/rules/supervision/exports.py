@@ -26,7 +26,8 @@ from typing import Any
 
 from app.config import settings
 from app.db import transaction
-from app.rules import audit, sessions
+from app.rules import audit
+from app.rules.people import sessions
 from app.rules.errors import Refused, refuse
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals

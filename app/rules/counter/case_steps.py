@@ -14,13 +14,18 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import Case, CaseEvent, Category, Decision, Item, Officer, SecurityKey
 from app.models.base import utcnow
-from app.rules import calendar, clock, document_numbers, inputs, notices, stepup
-from app.rules.cases import accepted_item, event, own_case
+from app.rules import inputs
+from app.rules.calendar import holidays as calendar
+from app.rules.calendar import clock
+from app.rules.counter import document_numbers
+from app.rules.counter import notices
+from app.rules.people import stepup
+from app.rules.counter.cases import accepted_item, event, own_case
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
-from app.rules.roles import ADMIN, APPROVER
-from app.rules.scope import active_authorization, covers
+from app.rules.people.roles import ADMIN, APPROVER
+from app.rules.people.scope import active_authorization, covers
 
 OPEN_STATES = ("received", "awaiting_correction", "accepted")
 # 转出: the regulation's exclusions (三(二)) met by this application, found at review.

@@ -3,7 +3,7 @@ nobody can choose them, reviewed against a checklist, findings rectified and clo
 
 1. **Commit.** After the quarter (Beijing dates) has ended, an auditor fixes the population: every
    decision of the quarter (all outcomes), ordered by approver staff_no, decided_at, case id. Its
-   canonical file (app/rules/spot_draw.py) and SHA-256 are stored and on the audit log before any
+   canonical file (app/rules/supervision/spot_draw.py) and SHA-256 are stored and on the audit log before any
    seed exists. One live check per quarter.
 2. **Seed ceremony and draw.** Afterwards a seed of ≥ 20 decimal digits (dice read aloud) is entered
    with a note naming the witnesses; the draw combines it with the committed digest. Anyone re-runs
@@ -33,10 +33,13 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import Case, CaseEvent, Decision, Item, Officer, SpotCheck, SpotCheckReview
 from app.models.base import utcnow
-from app.rules import audit, calendar, clock, inputs, spot_draw
+from app.rules import audit, inputs
+from app.rules.calendar import holidays as calendar
+from app.rules.calendar import clock
+from app.rules.supervision import spot_draw
 from app.rules.errors import Refused, refuse
 from app.rules.principal import Principal
-from app.rules.roles import APPROVER, AUDITOR
+from app.rules.people.roles import APPROVER, AUDITOR
 
 RATE_PERCENT = 20
 RECTIFICATION_WORKDAYS = 15

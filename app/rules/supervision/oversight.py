@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from app.rules import clock
+from app.rules.calendar import clock
 from app.rules.errors import refuse
 from app.rules.principal import Principal
-from app.rules.roles import ADMIN, AUDITOR, ROLE_NAMES
+from app.rules.people.roles import ADMIN, AUDITOR, ROLE_NAMES
 
 
 def require_any(principal: Principal, *roles: str) -> Principal:

@@ -4,7 +4,7 @@ and the working group records a level (优秀 / 合格 / 基本合格 / 不合�
 stored as they stood. 不合格, or a serious finding the working group flags, proposes
 disqualification; an admin confirms it with step-up, which revokes the officer's authorizations
 and keys through the existing lifecycle (certificates revoked, a new CRL published). Afterwards the
-officer cannot be authorized again without a recorded re-qualification (app/rules/eligibility.py)."""
+officer cannot be authorized again without a recorded re-qualification (app/rules/people/eligibility.py)."""
 
 from __future__ import annotations
 
@@ -19,13 +19,17 @@ from app.db import transaction
 from app.models import (Assessment, Authorization, Case, Decision, Officer, ReturnVisit, SecurityKey,
                         SpotCheckReview)
 from app.models.base import utcnow
-from app.rules import audit, authorizations, clock, inputs, keys, stepup
+from app.rules import audit, inputs
+from app.rules.people import authorizations
+from app.rules.calendar import clock
+from app.rules.people import keys
+from app.rules.people import stepup
 from app.rules.errors import refuse
-from app.rules.oversight import beijing_date, percent, require_supervisor, utc_window
+from app.rules.supervision.oversight import beijing_date, percent, require_supervisor, utc_window
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
-from app.rules.return_visits import is_bad, is_satisfied
-from app.rules.roles import ADMIN, APPROVER
+from app.rules.supervision.return_visits import is_bad, is_satisfied
+from app.rules.people.roles import ADMIN, APPROVER
 
 LEVELS = ("优秀", "合格", "基本合格", "不合格")
 FAILING_LEVEL = "不合格"

@@ -10,12 +10,13 @@ from sqlmodel import Session, select
 
 from app.db import transaction
 from app.models import CalendarEntry, CalendarYear, Case, Item
-from app.rules import audit, clock, inputs
+from app.rules import audit, inputs
+from app.rules.calendar import clock
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.refusals import audit_refusals
-from app.rules.roles import ADMIN
-from app.rules.workdays import Calendar, DayMark, month_grid, package_knows
+from app.rules.people.roles import ADMIN
+from app.rules.calendar.workdays import Calendar, DayMark, month_grid, package_knows
 
 KINDS = {"holiday": "放假", "workday": "调休上班", "withdrawn": "撤回"}
 

@@ -1,0 +1,1 @@
+"""calendar: see app/rules/README.md."""

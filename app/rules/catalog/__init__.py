@@ -1,0 +1,1 @@
+"""catalog: see app/rules/README.md."""

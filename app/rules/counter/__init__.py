@@ -1,0 +1,1 @@
+"""counter: see app/rules/README.md."""

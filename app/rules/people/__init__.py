@@ -1,0 +1,1 @@
+"""people: see app/rules/README.md."""

@@ -1,0 +1,1 @@
+"""supervision: see app/rules/README.md."""
