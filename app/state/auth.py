@@ -166,7 +166,7 @@ class AuthState(rx.State):
         callback will never come), so no spinner outlives it; the challenge expires unused."""
         self.busy, self._bind_pending = False, False
         self._signin_challenge, self._stepup_challenge, self._pending_action = "", "", {}
-        self.error = ""  # a refusal belongs to the page it happened on
+        self.error, self.notice = "", ""  # a message belongs to the page it happened on
 
     @rx.event
     def clear_messages(self):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 
 import reflex as rx
 
@@ -26,6 +27,7 @@ STATE_NAMES = {"received": "收件", "awaiting_correction": "待补正", "accept
                "not_accepted": "不予受理", "withdrawn": "已撤回", "transferred": "已转出"}
 OUTCOME_NAMES = {"approved": "准予许可", "refused": "不予许可", "not_accepted": "不予受理"}
 INTAKE = ("accept", "correction", "not_accepted")
+DOUBLE_SUBMIT_SECONDS = 3
 # Which field a refusal is about, so the page can show it there.
 FIELD_OF_REFUSAL = {"applicant.name": "applicant_name", "applicant.id_type": "id_type",
                     "applicant.id_missing": "id_number", "applicant.id_invalid": "id_number", "applicant.phone": "phone",
@@ -53,12 +55,22 @@ PRINT_SCRIPT = """(() => {
 })()"""
 
 
+def closing_text(case) -> str:
+    """Why a case ended without a decision, or why it will not be accepted."""
+    if not case.closing_reason:
+        return ""
+    label = ("撤回理由" if case.closing_category == "withdrawn" else
+             {**cases.NOT_ACCEPTED_REASONS, **case_steps.TRANSFER_REASONS}.get(case.closing_category or "", "理由"))
+    return f"{label}：{case.closing_reason}"
+
+
 def print_pdf(pdf: bytes):
     return rx.call_script(PRINT_SCRIPT % base64.b64encode(pdf).decode("ascii"))
 
 
 class CounterState(AuthState):
     _sign_challenge: str = ""
+    _intake_done_at: float = 0.0
     items: list[dict[str, str]] = []
     selected_item: str = ""
     materials: list[dict[str, str]] = []
@@ -98,13 +110,16 @@ class CounterState(AuthState):
         principal = self._principal(APPROVER)
         if principal is None:
             return self._exit()
+        self.field_errors = {}
         try:
             self._reload(principal)
-            if self.case_id:
-                self._show(principal, self.case_id)
         except Refused as exc:
-            self.case_id = 0
-            self._refused(exc)
+            return self._refused(exc)
+        if self.case_id:
+            try:
+                self._show(principal, self.case_id)
+            except Refused:  # another officer's case, left in this tab before a sign-out: not shown
+                self.case_id = 0
 
     @rx.event
     def select_item(self, value: str):
@@ -130,6 +145,8 @@ class CounterState(AuthState):
     def accept(self, form_data: dict):
         """The new-application form: accept, give the one-time correction notice, or register a
         non-acceptance to be signed — as the officer chose."""
+        if not self.selected_item and time.monotonic() - self._intake_done_at < DOUBLE_SUBMIT_SECONDS:
+            return  # the second click of a double click, arriving after the first emptied the form
         self.error, self.notice = "", ""
         principal = self._principal(APPROVER)
         if principal is None:
@@ -155,6 +172,7 @@ class CounterState(AuthState):
             self.field_errors = {FIELD_OF_REFUSAL[exc.code]: exc.message} if exc.code in FIELD_OF_REFUSAL else {}
             return self._refused(exc)
         self.selected_item, self.materials, self.field_errors, self.intake = "", [], {}, "accept"
+        self._intake_done_at = time.monotonic()
         self._reload(principal)
         self._show(principal, case.id)
         self.notice = message
@@ -166,6 +184,7 @@ class CounterState(AuthState):
             item = cases.accepted_item(session, case)  # the version the case was accepted under
             timing = case_steps.timing(session, case, item)
             case_notices = notices.notices_of(session, case.id)
+            handover = case_steps.handover_note(session, case)
         decision = decisions.decision_of_case(case.id)
         self.case_id = case.id
         self.case = {
@@ -178,8 +197,8 @@ class CounterState(AuthState):
             "declare": "" if case.no_conflict_declared else "1",
             "permit": item.get("permit_content", ""), "validity": f"{item.get('validity_months', 0)} 个月"
             if item.get("validity_months") else "",
-            "closing": {**cases.NOT_ACCEPTED_REASONS, **case_steps.TRANSFER_REASONS}.get(case.closing_category or "", "")
-            + (f"：{case.closing_reason}" if case.closing_reason else ""),
+            "closing": closing_text(case),
+            "handover": handover,
         }
         self.conditions = list(item["conditions"])
         self.case_materials = [{"name": m["name"], "form": material_text(m) or "—",

@@ -136,12 +136,40 @@ def test_recusal_hands_the_case_to_another_approver_who_declares_before_signing(
     sign_in(page, counter.origin, "S003", "/counter")
     page.locator("tr", has_text=case_no).get_by_text("打开").click()
     page.wait_for_selector("#declare-no-conflict")
+    assert "由张晓梅（S001）回避移交" in page.inner_text("#handover-note")
     review(page)
     page.click("#sign")
     page.wait_for_selector("#error:has-text('声明与本申请无利害关系')")
     page.check("#declare-no-conflict")
     page.click("#sign")
     page.wait_for_selector("#signed-number:has-text('张行审许字')", timeout=60000)
+    # The next officer at this browser starts with a clean counter: S003's open case is not S001's.
+    sign_out(page)
+    sign_in(page, counter.origin, "S001", "/counter")
+    page.wait_for_selector("#new-case-form")
+    page.wait_for_timeout(1000)
+    assert page.locator("#error").count() == 0 and page.locator("#current-case").count() == 0
+
+
+def test_a_double_click_on_accept_accepts_once_and_keeps_the_success(counter):
+    from sqlmodel import func, select
+
+    from app.db import transaction
+    from app.models import Case
+
+    def cases() -> int:
+        with transaction() as s:
+            return s.exec(select(func.count()).select_from(Case)).one()
+
+    page = counter.page
+    page.goto(counter.origin + "/counter")
+    before = cases()
+    fill_application(page, applicant="淄博市张店区双击测试店")
+    page.dblclick("#accept")
+    page.wait_for_selector("#notice:has-text('已受理')")
+    page.wait_for_timeout(1500)
+    assert cases() == before + 1
+    assert page.locator("#error").count() == 0 and page.locator("#notice:has-text('已受理')").count() == 1
 
 
 def test_an_admin_extends_a_deadline_with_a_fresh_key_confirmation(counter):

@@ -212,5 +212,15 @@ def transferred(admin: Principal) -> list[tuple[Case, Item, Officer]]:
                                  .order_by(Case.routed_at.is_not(None), Case.closed_at.desc()).limit(500)).all())
 
 
+def handover_note(session: Session, case: Case) -> str:
+    """For the approver who received a case by 回避: from whom, and why."""
+    last = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "handed_over")
+                        .order_by(CaseEvent.id.desc())).first()
+    if last is None or last.details.get("to_officer") != case.approver_id:
+        return ""
+    giver = session.get(Officer, last.details.get("from_officer"))
+    return f"由{giver.name}（{giver.staff_no}）回避移交，事由：{last.details.get('reason', '')}" if giver else ""
+
+
 def history(session: Session, case_id: int) -> list[CaseEvent]:
     return list(session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))

@@ -95,7 +95,7 @@ def _phone(value: Any) -> bytes:
     text = value.strip() if isinstance(value, str) else ""
     if not text:
         return b""
-    if not PHONE.match(text):
+    if not PHONE.match(text) or sum(c.isdigit() for c in text) < 7:
         raise refuse("applicant.phone", "联系电话格式不正确（数字，可含 + - 和空格）")
     return personal_data.encrypt(text)
 

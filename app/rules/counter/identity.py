@@ -18,15 +18,14 @@ def normalize_id(id_type: object, number: object) -> tuple[str, str]:
     if not number or len(number) > 40:
         raise refuse("applicant.id_missing", "请填写证件号码")
     if id_type == "居民身份证":
-        ok = (len(number) == 18 and number[:17].isdigit()
-              and _RESIDENT_CHECK[sum(int(c) * w for c, w in zip(number, _RESIDENT_WEIGHTS)) % 11] == number[17])
-        if not ok:
+        if len(number) != 18 or not number[:17].isdigit():
+            raise refuse("applicant.id_invalid", "居民身份证号码应为 18 位（前 17 位为数字，末位为数字或 X）")
+        if _RESIDENT_CHECK[sum(int(c) * w for c, w in zip(number, _RESIDENT_WEIGHTS)) % 11] != number[17]:
             raise refuse("applicant.id_invalid", "居民身份证号码有误（校验位不符）")
     elif id_type == "统一社会信用代码":
-        ok = len(number) == 18 and all(c in _USCC_CHARS for c in number)
-        if ok:
-            total = sum(_USCC_CHARS.index(c) * w for c, w in zip(number, _USCC_WEIGHTS))
-            ok = _USCC_CHARS[(31 - total % 31) % 31] == number[17]
-        if not ok:
+        if len(number) != 18 or not all(c in _USCC_CHARS for c in number):
+            raise refuse("applicant.id_invalid", "统一社会信用代码应为 18 位数字或大写字母（不含 I、O、S、V、Z）")
+        total = sum(_USCC_CHARS.index(c) * w for c, w in zip(number, _USCC_WEIGHTS))
+        if _USCC_CHARS[(31 - total % 31) % 31] != number[17]:
             raise refuse("applicant.id_invalid", "统一社会信用代码有误（校验位不符）")
     return id_type, number
