@@ -18,6 +18,8 @@ app = rx.App(html_lang="zh-CN", api_transformer=security_layer)
 app.register_lifespan_task(lambda: renderer.warm_up())
 # A process killed between writing a PDF and committing its row left a file no row names.
 app.register_lifespan_task(lambda: decisions.quarantine_orphan_pdfs())
+# Drafts of decisions never signed, a day old (renderings, not records).
+app.register_lifespan_task(lambda: decisions.prune_drafts())
 
 
 async def sign_audit_checkpoints() -> None:
