@@ -2,12 +2,14 @@
 
 Wrapped around Reflex's whole ASGI app (frontend files, /ping, the socket's HTTP fallback):
 - every HTTP response gets anti-framing and no-sniff headers (docs/security.md);
+- GET /api/health reports database, Redis, renderer and file store (app/health.py);
 - POST /api/session trades a one-time bind ticket (sent over the tab's socket after sign-in) for
   the session's HttpOnly cookie, so the session needs a secret that never appears in a URL."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from app.config import settings
@@ -17,6 +19,7 @@ from app.rules.errors import Refused
 log = logging.getLogger(__name__)
 
 BIND_PATH = "/api/session"
+HEALTH_PATH = "/api/health"
 SECURITY_HEADERS = [
     (b"content-security-policy", b"frame-ancestors 'none'"),
     (b"x-frame-options", b"DENY"),
@@ -61,6 +64,22 @@ async def _bind(scope, receive, send) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+async def _health(scope, receive, send) -> None:
+    """200 when every check is ok (Redis may be "not configured"), else 503; JSON, never cached."""
+    from app import health
+
+    if scope["method"] not in ("GET", "HEAD"):
+        status, body = 405, b""
+    else:
+        result = await health.report()
+        status = 200 if health.healthy(result) else 503
+        body = json.dumps(result, ensure_ascii=False).encode()
+    headers = SECURITY_HEADERS + [(b"content-type", b"application/json"), (b"cache-control", b"no-store"),
+                                  (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body if scope["method"] != "HEAD" else b""})
+
+
 def security_layer(app):
     """ASGI middleware for rx.App(api_transformer=...)."""
 
@@ -69,6 +88,8 @@ def security_layer(app):
             return await app(scope, receive, send)
         if scope["path"] == BIND_PATH:
             return await _bind(scope, receive, send)
+        if scope["path"] == HEALTH_PATH:
+            return await _health(scope, receive, send)
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":

@@ -333,7 +333,10 @@ def quarantine_orphan_pdfs(min_age_seconds: int = 600) -> list[str]:
     for entry in entries:
         name = entry.key.split("/", 1)[1]
         if name.endswith(".pdf") and name[:-4] not in known:
-            store.move(entry.key, f"orphans/{name}")
+            try:
+                store.move(entry.key, f"orphans/{name}")
+            except FileNotFoundError:  # another worker starting at the same time moved it
+                continue
             moved.append(name)
     return moved
 
