@@ -23,7 +23,8 @@
 #   APP_WORKER_HOST       address the workers listen on (default 127.0.0.1)
 #   APP_UPSTREAMS         "host:port host:port …": every worker on every host, for nginx
 #                         (default: this host's APP_WORKERS ports on 127.0.0.1)
-#   APP_WEB_ROOT          where nginx serves the built frontend from (default /var/www/independent-approval)
+#   APP_WEB_ROOT          a folder the build user owns; nginx serves APP_WEB_ROOT/current, a link
+#                         to the newest build (default /var/www/independent-approval)
 #   APP_TLS_CERT, APP_TLS_KEY   certificate chain and key for the host name (default
 #                         /etc/independent-approval/tls/fullchain.pem and privkey.pem)
 #   APP_HTTPS_LISTEN      nginx listen address for HTTPS (default 443)
@@ -81,16 +82,18 @@ cmd_build() {
   APP_SETUP_DATA=0 source "$ROOT/scripts/setup.sh" >/dev/null
   # Built once, for this origin: the page talks to the workers at APP_ORIGIN/_event through nginx.
   REFLEX_API_URL="$o" reflex export --frontend-only --no-zip --env prod --loglevel warning
-  local new="$WEB_ROOT.new.$$"
-  rm -rf "$new"
-  mkdir -p "$new"
-  cp -a "$ROOT/.web/build/client/." "$new/"
-  chmod -R u=rwX,go=rX "$new"
-  chmod 755 "$(dirname "$WEB_ROOT")" 2>/dev/null || true
-  if [ -d "$WEB_ROOT" ]; then mv "$WEB_ROOT" "$WEB_ROOT.old.$$"; fi
-  mv "$new" "$WEB_ROOT"
-  rm -rf "$WEB_ROOT.old.$$"
-  echo "frontend for $o in $WEB_ROOT"
+  # A new release beside the old ones, then one atomic switch of the "current" link nginx serves
+  # (pages still open keep finding the assets of the release before).
+  local release="releases/$(date +%Y%m%d-%H%M%S)-$$"
+  mkdir -p "$WEB_ROOT/$release"
+  cp -a "$ROOT/.web/build/client/." "$WEB_ROOT/$release/"
+  chmod -R u=rwX,go=rX "$WEB_ROOT/releases"
+  chmod go+rx "$WEB_ROOT" 2>/dev/null || true
+  ln -sfn "$release" "$WEB_ROOT/current.new"
+  mv -T "$WEB_ROOT/current.new" "$WEB_ROOT/current"
+  # Keep the newest two releases.
+  ls -1d "$WEB_ROOT"/releases/* | sort | head -n -2 | xargs -r rm -rf
+  echo "frontend for $o in $WEB_ROOT/current"
 }
 
 upstreams() {
@@ -179,7 +182,7 @@ server {
     proxy_set_header X-Forwarded-Proto \$scheme;
     proxy_set_header Connection "";
 
-    root $WEB_ROOT;
+    root $WEB_ROOT/current;
     index index.html;
 
     # The page's websocket (Socket.IO): every event of a tab goes over it.
