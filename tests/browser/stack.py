@@ -11,10 +11,7 @@ TEST_REDIS_URL (a Redis database this test owns: it is emptied)."""
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import datetime
-import hashlib
 import os
 import shutil
 import signal
@@ -22,7 +19,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -92,73 +88,28 @@ def nss_home(folder: Path, ca_file: Path) -> Path:
 # --- TCP proxies (fault tests cut PostgreSQL or Redis off here, never the shared servers) -------
 
 class TcpProxy:
-    """A byte pipe 127.0.0.1:port → target, in a thread of its own. stop() closes the listener and
-    every connection (the app sees the server vanish); start() serves again."""
+    """A byte pipe 127.0.0.1:port → target in a process of its own (tests/tcp_proxy.py). stop()
+    kills it: every connection drops and none is accepted, as when the server restarts; start()
+    serves again."""
 
     def __init__(self, port: int, target: tuple[str, int]):
         self.port, self.target = port, target
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._server = None
-        self._writers: set = set()
-
-    async def _pipe(self, reader, writer):
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            writer.close()
-
-    async def _client(self, reader, writer):
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.close()
-            return
-        self._writers |= {writer, up_writer}
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
-        self._writers -= {writer, up_writer}
+        self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        ready = threading.Event()
-
-        def run():
-            self._loop = asyncio.new_event_loop()
-
-            async def serve():
-                self._server = await asyncio.start_server(self._client, "127.0.0.1", self.port, reuse_address=True)
-                ready.set()
-                async with self._server:
-                    await self._server.serve_forever()
-
-            try:
-                self._loop.run_until_complete(serve())
-            except asyncio.CancelledError:
-                pass
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError(f"proxy on {self.port} did not start")
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.tcp_proxy", str(self.port), self.target[0],
+                                      str(self.target[1])], cwd=ROOT)
+        deadline = time.time() + 20
+        while _port_free(self.port):
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise RuntimeError(f"proxy on {self.port} did not start")
+            time.sleep(0.1)
 
     def stop(self) -> None:
-        if self._loop is None:
-            return
-
-        async def close():
-            self._server.close()
-            for w in list(self._writers):
-                w.transport.abort()
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
-
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
-        self._thread.join(10)
-        self._loop = None
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc = None
 
 
 def _through(url: str, port: int) -> str:
@@ -440,17 +391,28 @@ def _host_port(url: str, default: int) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or default
 
 
-def spki_sha256(pem: bytes) -> str:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
-    cert = x509.load_pem_x509_certificate(pem)
-    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
-
-
 def new_folder() -> Path:
     """Under /tmp, readable by nginx's unprivileged workers (pytest's tmp folders are not)."""
     folder = Path(tempfile.mkdtemp(prefix="approval-prod-"))
     folder.chmod(0o755)
     return folder
+
+
+def approver_at_counter(stack: Stack, browser):
+    """A001 enrolled through the CLI's link, S001's key registered by A001, S001 signed in at the
+    counter of https://approval.test: the KeyBrowser (conftest) of that page."""
+    from tests.browser.conftest import KeyBrowser
+    from tests.browser.steps import register_key_for, sign_in, sign_out
+
+    kb = KeyBrowser(browser, ORIGIN)
+    page = kb.page
+    link = stack.cli("enroll-admin", "A001", "王建国")
+    assert link.startswith(ORIGIN + "/enroll?token="), link
+    page.goto(link)
+    page.click("#enroll")
+    page.wait_for_selector("#to-sign-in")
+    sign_in(page, ORIGIN, "A001", "/roster")
+    register_key_for(page, "S001")
+    sign_out(page)
+    sign_in(page, ORIGIN, "S001", "/counter")
+    return kb

@@ -28,9 +28,8 @@ from app.models import Case, Decision, StoredFile, WebAuthnChallenge
 from app.state.counter import CounterState
 from app.state.webauthn_js import get_script
 from tests.browser import stack as st
-from tests.browser.conftest import KeyBrowser
 from tests.browser.hostile import send_events
-from tests.browser.steps import accept_case, register_key_for, review, review_and_sign, sign_in, sign_out
+from tests.browser.steps import accept_case, review, review_and_sign, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.production]
 COUNTER = CounterState.get_full_name()
@@ -67,17 +66,7 @@ def officer(stack):
 
     with sync_playwright() as pw:
         browser = stack.launch_browser(pw)
-        kb = KeyBrowser(browser, st.ORIGIN)
-        page = kb.page
-        link = stack.cli("enroll-admin", "A001", "王建国")
-        assert link.startswith(st.ORIGIN + "/enroll?token=")
-        page.goto(link)
-        page.click("#enroll")
-        page.wait_for_selector("#to-sign-in")
-        sign_in(page, st.ORIGIN, "A001", "/roster")
-        register_key_for(page, "S001")
-        sign_out(page)
-        sign_in(page, st.ORIGIN, "S001", "/counter")
+        kb = st.approver_at_counter(stack, browser)
         yield kb
         kb.close()
         browser.close()

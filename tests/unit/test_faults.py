@@ -125,3 +125,37 @@ def test_a_process_killed_at_random_points_while_signing(db, backend, tmp_path, 
     print(f"{backend}: {rounds} kills at random points of ~{baseline_ms:.0f} ms: {outcomes}; "
           f"{len(numbers)} numbers, every one used; {len(drafts)} drafts of cut-off signings left for the daily prune")
     assert outcomes.get("killed", 0) >= rounds // 4  # most kills land inside the work, not after it
+
+
+def test_a_lost_database_is_a_refusal_in_chinese_and_the_pool_reconnects():
+    """PostgreSQL behind a TCP proxy that drops every connection and refuses new ones (as a restart
+    does), then serves again: a refusal while it is away, the same engine works afterwards."""
+    import socket
+
+    from sqlalchemy import text
+
+    from app.db import make_engine
+    from app.rules.errors import Refused
+    from tests.browser.stack import PROXY_PORT, TcpProxy
+
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 5432)) != 0:
+            pytest.skip("no PostgreSQL at 127.0.0.1:5432")
+    proxy = TcpProxy(PROXY_PORT + 2, ("127.0.0.1", 5432))
+    proxy.start()
+    engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{PROXY_PORT + 2}/postgres")
+    try:
+        with transaction(engine) as s:
+            assert s.exec(text("SELECT 1")).one()[0] == 1  # a pooled connection now exists
+        proxy.stop()
+        for _ in range(2):  # the pooled connection is dead, then no new one can be made
+            with pytest.raises(Refused) as exc:
+                with transaction(engine) as s:
+                    s.exec(text("SELECT 1")).one()
+            assert exc.value.code == "db.unavailable" and "数据库暂时无法连接" in exc.value.message
+        proxy.start()
+        with transaction(engine) as s:
+            assert s.exec(text("SELECT 1")).one()[0] == 1
+    finally:
+        proxy.stop()
+        engine.dispose()
