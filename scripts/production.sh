@@ -123,7 +123,8 @@ upstream independent_approval_workers {
 EOF
   for u in $(upstreams); do echo "    server $u max_fails=1 fail_timeout=5s;"; done
   cat <<EOF
-    keepalive 16;
+    # No idle keep-alive connections: the app's HTTP routes are few and light, and an established
+    # connection to a worker then always is a page's socket (the tests count them).
 }
 
 map \$http_upgrade \$independent_approval_connection {

@@ -416,3 +416,14 @@ def approver_at_counter(stack: Stack, browser):
     sign_out(page)
     sign_in(page, ORIGIN, "S001", "/counter")
     return kb
+
+
+def accept_new(page, applicant: str) -> None:
+    """steps.accept_case, waiting for this acceptance's own row in the officer's case list (the
+    tab state, in Redis, still shows the previous notice when the page loads)."""
+    from tests.browser.steps import fill_application
+
+    fill_application(page, applicant=applicant)
+    page.click("#accept")
+    page.wait_for_selector(f"tr:has-text('{applicant}')", timeout=30000)
+    page.wait_for_selector("#notice:has-text('已受理')")

@@ -14,7 +14,7 @@ from sqlmodel import func, select
 from app.db import get_engine, transaction
 from app.models import Case, Decision
 from tests.browser import stack as st
-from tests.browser.steps import accept_case, fill_application, review_and_sign
+from tests.browser.steps import fill_application, review_and_sign
 
 pytestmark = [pytest.mark.browser, pytest.mark.production]
 
@@ -69,7 +69,7 @@ def health(page) -> tuple[int, dict]:
 def test_postgresql_goes_away_and_comes_back(stack, officer):
     page = officer.page
     page.goto(st.ORIGIN + "/counter")
-    accept_case(page, applicant="淄博市张店区断库前餐饮店")
+    st.accept_new(page, "淄博市张店区断库前餐饮店")
     cases = count(Case)
 
     fill_application(page, applicant="淄博市张店区断库中餐饮店")
@@ -97,7 +97,7 @@ def test_postgresql_goes_away_between_the_click_and_the_touch(stack, officer):
     is stored; once it is back the approver signs again and the case gets its 文号."""
     page = officer.page
     page.goto(st.ORIGIN + "/counter")
-    accept_case(page, applicant="淄博市张店区签署断库店")
+    st.accept_new(page, "淄博市张店区签署断库店")
     with transaction(get_engine(st.DB_URL)) as s:
         case = s.exec(select(Case).where(Case.applicant_name == "淄博市张店区签署断库店")).one()
     page.evaluate("""() => {
@@ -132,7 +132,7 @@ def test_redis_goes_away_and_comes_back(stack, officer):
     signed in, nothing reloaded — works again, and nothing stored before was lost."""
     page = officer.page
     page.goto(st.ORIGIN + "/counter")
-    accept_case(page, applicant="淄博市张店区断缓存前店")
+    st.accept_new(page, "淄博市张店区断缓存前店")
     before = page.inner_text("#notice")
     cases = count(Case)
     fill_application(page, applicant="淄博市张店区断缓存中店")
@@ -153,3 +153,60 @@ def test_redis_goes_away_and_comes_back(stack, officer):
     with transaction(get_engine(st.DB_URL)) as s:
         assert s.exec(select(Case).where(Case.applicant_name == "淄博市张店区断缓存前店")).one()
     assert health(page) == (200, {"database": "ok", "redis": "ok", "renderer": "ok", "storage": "ok"})
+
+
+def test_a_worker_killed_with_sigkill_while_the_key_prompt_is_open(stack, officer):
+    """kill -9 of the worker holding the page's socket while the approver's key prompt is open.
+    Nothing half-stored (no decision, the 文号 still the case's); the page reconnects through nginx
+    to the other worker but lands on sign-in: Reflex's record of the dead worker's socket stays in
+    Redis, so the reconnect is handed a new tab token (reflex/utils/token_manager.py; a SIGTERM
+    removes the record, see test_production). The approver signs in again, opens the case and signs
+    it with the same 文号."""
+    import signal
+    import time
+
+    from app.models import DocumentNumber
+    from tests.browser.steps import sign_in
+
+    page = officer.page
+    page.goto(st.ORIGIN + "/counter")
+    st.accept_new(page, "淄博市张店区强杀签署店")
+    with transaction(get_engine(st.DB_URL)) as s:
+        case = s.exec(select(Case).where(Case.applicant_name == "淄博市张店区强杀签署店")).one()
+    page.evaluate("""() => {
+        const real = navigator.credentials.get.bind(navigator.credentials);
+        window.__touch = null;
+        navigator.credentials.get = (o) => new Promise((resolve, reject) => {
+            window.__touch = () => real(o).then(resolve, reject); });
+    }""")
+    for box in page.locator("#current-case [role=checkbox][id^=condition-]").all():
+        box.check()
+    page.fill("#opinion", "经审查，符合条件，同意准予许可。")
+    page.click("#sign")
+    page.wait_for_function("window.__touch !== null")
+    token = page.evaluate("window.sessionStorage.getItem('token')")
+    holder = next(n for n in (1, 2) if stack.connections_to(n))
+    stack.stop_worker(holder, sig=signal.SIGKILL)
+    deadline = time.time() + 60
+    while not stack.connections_to(3 - holder):
+        assert time.time() < deadline, "the page did not reconnect to the other worker"
+        page.wait_for_timeout(300)
+    page.evaluate("window.__touch()")  # the touch after the kill goes nowhere useful …
+    page.wait_for_function("location.pathname === '/'", timeout=30000)  # … the page is at sign-in
+    assert page.evaluate("window.sessionStorage.getItem('token')") != token  # handed a new tab token
+    with transaction(get_engine(st.DB_URL)) as s:
+        assert s.get(Case, case.id).state == "accepted"
+        assert count(Decision, case_id=case.id) == 0
+        number = s.exec(select(DocumentNumber).where(DocumentNumber.case_id == case.id)).one()
+        assert number.voided_at is None
+    stack.start_worker(holder)
+
+    sign_in(page, st.ORIGIN, "S001", "/counter")
+    page.locator("tr", has_text=case.case_no).get_by_role("button", name="打开").click()
+    page.wait_for_selector(f"#current-case:has-text('{case.case_no}')")
+    for box in page.locator("#current-case [role=checkbox][id^=condition-]").all():
+        box.check()
+    page.fill("#opinion", "经审查，符合条件，同意准予许可。")
+    page.click("#sign")  # a fresh page: the key answers at once
+    page.wait_for_selector("#signed-number:has-text('已签署')", timeout=60000)
+    assert number.number in page.inner_text("#signed-number")

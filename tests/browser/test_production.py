@@ -29,7 +29,7 @@ from app.state.counter import CounterState
 from app.state.webauthn_js import get_script
 from tests.browser import stack as st
 from tests.browser.hostile import send_events
-from tests.browser.steps import accept_case, review, review_and_sign, sign_in, sign_out
+from tests.browser.steps import review, review_and_sign, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.production]
 COUNTER = CounterState.get_full_name()
@@ -98,7 +98,7 @@ def test_sign_download_and_verify_on_a_real_host_name(stack, officer, tmp_path):
     assert _fetch(page, "/_upload/anything")[0] == 404
 
     page.goto(st.ORIGIN + "/counter")
-    accept_case(page)
+    st.accept_new(page, "淄博市张店区示例餐饮店")
     review_and_sign(page)
     page.wait_for_selector("#signed-number", timeout=60000)
     number = page.inner_text("#signed-number").replace("已签署：", "").strip()
@@ -143,7 +143,7 @@ def test_a_signing_ceremony_begun_on_one_worker_completes_on_the_other(stack, of
     page = officer.page
     stack.stop_worker(2)  # only worker 1 serves
     page.goto(st.ORIGIN + "/counter")
-    accept_case(page, applicant="淄博市张店区跨进程餐饮店")
+    st.accept_new(page, "淄博市张店区跨进程餐饮店")
     conditions = _conditions(page)
     with db() as s:
         case = s.exec(select(Case).where(Case.applicant_name == "淄博市张店区跨进程餐饮店")).one()
@@ -204,7 +204,7 @@ def test_a_page_whose_worker_stops_reconnects_to_the_other_and_stays_signed_in(s
         stack.stop_worker(stopped)
         applicant = f"淄博市张店区重启{stopped}号店"
         _wait_reconnected(stack, serving)
-        accept_case(page, applicant=applicant)  # over the new connection: still signed in
+        st.accept_new(page, applicant)  # over the new connection: still signed in
         review_and_sign(page)
         page.wait_for_selector(f"tr:has-text('{applicant}') >> text=准予许可", timeout=60000)
         stack.start_worker(stopped)
@@ -221,7 +221,7 @@ def test_the_pages_own_key_prompt_across_its_worker_stopping(stack, officer):
     page = officer.page
     stack.stop_worker(2)
     page.goto(st.ORIGIN + "/counter")
-    accept_case(page, applicant="淄博市张店区等待触碰店")
+    st.accept_new(page, "淄博市张店区等待触碰店")
     review(page)
     page.evaluate("""() => {
         const real = navigator.credentials.get.bind(navigator.credentials);
