@@ -1,8 +1,9 @@
 """Online backup and restore into an empty install, for SQLite and PostgreSQL alike.
 
 The archive is a tar: manifest.json (schema revision, per-table row counts, SHA-256 of every
-member), db/<table>.jsonl (rows in primary-key order, typed), and the data folder's decision PDFs,
-audit checkpoints, CRL and bureau certificates (their private keys stay encrypted, as on disk).
+member), db/<table>.jsonl (rows in primary-key order, typed), the decision PDFs of a local file
+store (in the database store they are rows of stored_file) and the data folder's audit
+checkpoints, CRL and bureau certificates (their private keys stay encrypted, as on disk).
 The personal-data key is stored encrypted under the PKI passphrase, so the archive holds no
 plaintext key; restoring needs that passphrase (APP_PKI_PASSPHRASE or its file)."""
 
@@ -26,6 +27,7 @@ from sqlalchemy import Date, DateTime, LargeBinary, create_engine, insert, selec
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (every table on the metadata)
+from app import storage
 from app.config import settings
 from app.db import get_engine
 from app.migrate import head_revision, upgrade
@@ -33,7 +35,7 @@ from app.rules.errors import refuse
 from app.signing import pki
 
 FORMAT = "zd-independent-approval/backup/v1"
-FOLDERS = ("pdfs", "checkpoints", "crl", "pki")
+FOLDERS = ("checkpoints", "crl", "pki")  # under APP_DATA_DIR; decision PDFs come from the file store
 PERSONAL_KEY = "personal-data.key"
 
 
@@ -113,6 +115,10 @@ def backup(path: Path) -> str:
             for file in sorted((settings.data_dir / folder).rglob("*")) if (settings.data_dir / folder).is_dir() else []:
                 if file.is_file() and not file.name.endswith(".tmp"):
                     _add(tar, f"files/{file.relative_to(settings.data_dir).as_posix()}", file.read_bytes(), digests)
+        store = storage.store()
+        if store.name == "local":  # in the database store they are rows of stored_file, dumped above
+            for entry in sorted(store.list("pdfs"), key=lambda e: e.key):
+                _add(tar, f"files/{entry.key}", store.get(entry.key), digests)
         personal = settings.data_dir / PERSONAL_KEY
         if personal.exists():
             salt = os.urandom(16)
@@ -153,7 +159,12 @@ def restore(path: Path) -> str:
             if engine.dialect.name == "postgresql":
                 _reset_sequences(conn)
         for name in members:
-            if name.startswith("files/"):
+            if name.startswith("files/pdfs/"):  # into the configured file store
+                try:
+                    storage.store().put(name[len("files/"):], read(name))
+                except ValueError:
+                    raise refuse("restore.corrupt", f"备份文件中有越界路径：{name}")
+            elif name.startswith("files/"):
                 target = settings.data_dir / name[len("files/"):]
                 if not target.resolve().is_relative_to(settings.data_dir.resolve()):
                     raise refuse("restore.corrupt", f"备份文件中有越界路径：{name}")

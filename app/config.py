@@ -36,10 +36,12 @@ class Settings:
     signin_max_failures_per_client: int
     signin_max_failures_per_officer: int
     signin_max_begins_per_client: int
+    file_store: str  # "local" (a folder, possibly shared) or "database" (table stored_file)
+    file_store_dir: Path  # the folder of the local store
 
     @property
     def pdf_dir(self) -> Path:
-        return self.data_dir / "pdfs"
+        return self.file_store_dir / "pdfs"
 
 
 def _int(name: str, default: int) -> int:
@@ -81,6 +83,8 @@ def load_settings() -> Settings:
         signin_max_failures_per_client=_int("APP_SIGNIN_MAX_FAILURES_PER_CLIENT", 20),
         signin_max_failures_per_officer=_int("APP_SIGNIN_MAX_FAILURES_PER_OFFICER", 5),
         signin_max_begins_per_client=_int("APP_SIGNIN_MAX_BEGINS_PER_CLIENT", 60),
+        file_store=(os.environ.get("APP_FILE_STORE") or "local").strip().lower(),
+        file_store_dir=Path(os.environ.get("APP_FILE_STORE_DIR") or data_dir).resolve(),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterator
@@ -13,6 +14,8 @@ from sqlmodel import Session, create_engine
 
 from app.config import settings
 from app.rules.errors import refuse
+
+log = logging.getLogger(__name__)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -66,13 +69,36 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
             session.rollback()
             raise refuse("db.conflict", "数据已被同时修改或重复提交，未保存任何内容，请刷新后重试") from exc
         except OperationalError as exc:
-            session.rollback()
+            _rollback_quietly(session)
             if _is_contention(exc):
                 raise refuse("db.busy", "系统繁忙（数据正被他人同时修改），未保存任何内容，请稍后重试") from exc
+            if _is_unavailable(exc):
+                # The server went away (restart, network): the transaction is lost whole; the pool
+                # reconnects (pre-ping) once it is back, without restarting the app.
+                log.error("database unavailable: %s", type(exc.orig).__name__)
+                raise refuse("db.unavailable", "数据库暂时无法连接，未保存任何内容，请稍后重试") from exc
             raise
         except BaseException:
             session.rollback()
             raise
+
+
+def _rollback_quietly(session: Session) -> None:
+    try:
+        session.rollback()
+    except Exception:  # noqa: BLE001 — a dead connection cannot roll back; the server already did
+        log.warning("rollback failed on a lost connection")
+
+
+def _is_unavailable(exc: OperationalError) -> bool:
+    """PostgreSQL gone: no connection, a connection lost (SQLSTATE class 08), or the server
+    shutting down (57P01-57P03)."""
+    if exc.connection_invalidated:
+        return True
+    code = getattr(exc.orig, "sqlstate", None)
+    if code is None:
+        return type(exc.orig).__module__.startswith("psycopg")  # refused or reset before any SQLSTATE
+    return code.startswith("08") or code in ("57P01", "57P02", "57P03")
 
 
 def _is_contention(exc: OperationalError) -> bool:

@@ -2,6 +2,7 @@
 
 Wrapped around Reflex's whole ASGI app (frontend files, /ping, the socket's HTTP fallback):
 - every HTTP response gets anti-framing and no-sniff headers (docs/security.md);
+- GET /api/health reports database, Redis, renderer and file store (app/health.py);
 - POST /api/session trades a one-time bind ticket (sent over the tab's socket after sign-in) for
   the session's HttpOnly cookie, so the session needs a secret that never appears in a URL;
 - GET /api/exports/<token> hands over an export too large for the socket (an auditor's ZIP of
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import logging
 
 from urllib.parse import quote
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 BIND_PATH = "/api/session"
 EXPORT_PREFIX = "/api/exports/"
+HEALTH_PATH = "/api/health"
 SECURITY_HEADERS = [
     (b"content-security-policy", b"frame-ancestors 'none'"),
     (b"x-frame-options", b"DENY"),
@@ -101,6 +104,20 @@ async def _export(scope, receive, send) -> None:
         while chunk := await asyncio.to_thread(fh.read, exports.CHUNK):
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b""})
+async def _health(scope, receive, send) -> None:
+    """200 when every check is ok (Redis may be "not configured"), else 503; JSON, never cached."""
+    from app import health
+
+    if scope["method"] not in ("GET", "HEAD"):
+        status, body = 405, b""
+    else:
+        result = await health.report()
+        status = 200 if health.healthy(result) else 503
+        body = json.dumps(result, ensure_ascii=False).encode()
+    headers = SECURITY_HEADERS + [(b"content-type", b"application/json"), (b"cache-control", b"no-store"),
+                                  (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body if scope["method"] != "HEAD" else b""})
 
 
 def security_layer(app):
@@ -113,6 +130,8 @@ def security_layer(app):
             return await _bind(scope, receive, send)
         if scope["path"].startswith(EXPORT_PREFIX):
             return await _export(scope, receive, send)
+        if scope["path"] == HEALTH_PATH:
+            return await _health(scope, receive, send)
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":

@@ -9,8 +9,11 @@ ROOT=$PWD
 # 1. System packages: WeasyPrint's Pango and HarfBuzz subsetter, CJK fonts (AR PL SungtiL for the
 #    documents, Noto for everything else).
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-arphic-gbsn00lp)
-# Tests: Chromium drives the app; poppler's pdfsig checks the bureau's seal independently.
-[ "${WITH_BROWSER:-0}" = 1 ] && packages+=(chromium poppler-utils)
+# Tests: Chromium drives the app; poppler's pdfsig checks the bureau's seal independently; the
+# production test serves the app through nginx (TLS) and trusts its test CA in an NSS database.
+[ "${WITH_BROWSER:-0}" = 1 ] && packages+=(chromium poppler-utils nginx libnss3-tools)
+# Production (scripts/production.sh): nginx terminates TLS in front of the workers.
+[ "${WITH_NGINX:-0}" = 1 ] && packages+=(nginx)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -49,7 +52,10 @@ umask 077
 mkdir -p "$APP_DATA_DIR"
 chmod 700 "$APP_DATA_DIR"
 
-# 4. Database schema (Alembic), then demo data if the database is empty.
-python -m app.cli migrate
-python -m app.cli pki init-test
-python -m app.cli demo
+# 4. Database schema (Alembic), then test certificates and demo data if the database is empty.
+#    scripts/production.sh sets APP_SETUP_DATA=0: it migrates itself and loads no demo data.
+if [ "${APP_SETUP_DATA:-1}" = 1 ]; then
+  python -m app.cli migrate
+  python -m app.cli pki init-test
+  python -m app.cli demo
+fi

@@ -7,6 +7,7 @@ from app.models.keys import (AttestationPolicy, EnrollmentToken, LoginSession, S
                               WebAuthnChallenge)
 from app.models.supervision import Assessment, ReturnVisit, SpotCheck, SpotCheckReview
 from app.models.pki import AuditCheckpoint, KeyCertificate, RevocationList
+from app.models.storage import StoredFile
 from app.models.org import (Authorization, CalendarEntry, CalendarYear, Category, Department, Item, ItemRevision,
                              Officer, OfficerRevision, Qualification)
 
@@ -15,5 +16,5 @@ __all__ = [
     "AttestationPolicy", "AuditCheckpoint", "AuditEvent", "KeyCertificate", "RevocationList", "Authorization", "CalendarEntry", "CalendarYear", "ItemRevision",
     "OfficerRevision", "Qualification", "Case", "CaseEvent", "CaseNotice", "Publication", "Category", "Decision", "Department",
     "DocumentNumber", "DocumentSequence", "EnrollmentToken", "Item", "LoginSession",
-    "Officer", "SecurityKey", "SignInAttempt", "WebAuthnChallenge",
+    "Officer", "SecurityKey", "SignInAttempt", "StoredFile", "WebAuthnChallenge",
 ]

@@ -45,6 +45,11 @@ def _warm_up() -> None:
 def _get_pool() -> ProcessPoolExecutor:
     global _pool
     with _lock:
+        if _pool is not None and getattr(_pool, "_broken", False):
+            # The renderer process died (killed, out of memory): a broken pool refuses every task
+            # for good, so the next render starts a new one instead of failing until a restart.
+            _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = None
         if _pool is None:
             _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                         max_tasks_per_child=RENDERS_PER_PROCESS, initializer=_warm_up)
@@ -78,6 +83,12 @@ def render_pdf(html: str) -> bytes:
 
 async def render_pdf_async(html: str) -> bytes:
     return await asyncio.wrap_future(_submit(_render_in_worker, html))
+
+
+def health(timeout: float = 5.0) -> None:
+    """Raises unless the renderer process answers a no-op within `timeout` (it queues behind
+    renders in progress, a few hundred milliseconds each)."""
+    _submit(gc.collect).result(timeout=timeout)
 
 
 def shutdown() -> None:

@@ -370,7 +370,9 @@ def test_zip_refuses_too_many_none_and_a_changed_pdf(signed, monkeypatch):
     monkeypatch.setattr(decision_archive, "MAX_DECISIONS", 2)
     flows.assert_refused(lambda: decision_archive.build(principal, {}), "search.too_many", audited=False)
     monkeypatch.setattr(decision_archive, "MAX_DECISIONS", 5)
-    path = decisions.pdf_path(made[0].pdf_sha256)
+    from app import storage
+
+    path = storage.store().path(decisions.pdf_key(made[0].pdf_sha256))  # the local folder (the default)
     original = path.read_bytes()
     try:
         path.write_bytes(original[:1000] + bytes([original[1000] ^ 1]) + original[1001:])

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import secrets
 from dataclasses import dataclass
 from calendar import monthrange
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from fido2.utils import websafe_decode, websafe_encode
 from sqlmodel import Session, select
 
 from app.config import settings
+from app import storage
 from app.db import transaction
 from app.models import Authorization, Case, Category, Decision, Item, Officer, SecurityKey
 from app.models.base import utcnow
@@ -42,6 +43,8 @@ from app.signing.evidence import NONCE_BYTES, PAYLOAD_FORMAT, attach_evidence, b
 from app.signing.pades import sealer
 from app.signing.pki import bureau
 from app.signing.renderer import render_pdf
+
+log = logging.getLogger(__name__)
 
 # accepted → 准予/不予许可; received with a 不予受理 reason → 不予受理决定书
 SIGNABLE_STATES = ("accepted", "received")
@@ -135,21 +138,12 @@ def _remedy() -> str:
             "或者自收到本决定书之日起六个月内依法向有管辖权的人民法院提起行政诉讼。")
 
 
-def _draft_path(document_sha256: str) -> Path:
-    return settings.data_dir / "drafts" / f"{document_sha256}.pdf"
+def _draft_key(document_sha256: str) -> str:
+    return f"drafts/{document_sha256}.pdf"
 
 
-def _write_file(path: Path, data: bytes, durable: bool = True) -> None:
-    """Atomically (rename). A draft need not survive a crash (the approver signs again), so it
-    skips the fsync that the approver would otherwise wait for before the key prompt."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        if durable:
-            f.flush()
-            os.fsync(f.fileno())
-    os.replace(tmp, path)
+def pdf_key(pdf_sha256: str) -> str:
+    return f"pdfs/{pdf_sha256}.pdf"
 
 
 def _outcome(item: dict, met: list[int], reasons: Any) -> tuple[str, list[dict]]:
@@ -229,7 +223,7 @@ def prepare(principal: Principal, case_id: Any, conditions_met: Any, opinion: An
         }
     pdf = render_pdf(decision_html(content, outcome))
     doc_sha = hashlib.sha256(pdf).hexdigest()
-    _write_file(_draft_path(doc_sha), pdf, durable=False)
+    storage.store().put(_draft_key(doc_sha), pdf, durable=False)  # another worker may complete
     payload = canonical_json({**content, "document": {"sha256": doc_sha, "length": len(pdf)}})
     challenge = hashlib.sha256(payload).digest() + os.urandom(NONCE_BYTES)
     options, state = webauthn.begin_assertion([key.credential_id], challenge)
@@ -255,24 +249,33 @@ def _store_signed(principal: Principal, challenge, assertion) -> Decision:
     challenge_bytes = websafe_decode(challenge.state["challenge"])
     if challenge_bytes[:32] != hashlib.sha256(payload).digest():
         raise refuse("payload.digest_mismatch", "决定内容与签署请求不符")
-    draft = _draft_path(content["document"]["sha256"])
-    pdf = draft.read_bytes() if draft.exists() else b""
+    store = storage.store()
+    draft_key = _draft_key(content["document"]["sha256"])
+    pdf = store.get(draft_key) or b""
     if hashlib.sha256(pdf).hexdigest() != content["document"]["sha256"]:
         raise refuse("document.missing", "决定书底稿缺失或被改动，请重新签署")
-    written: list[Path] = []
+    written: list[str] = []
     try:
-        return _store_in_one_transaction(principal, challenge, assertion, payload, content, challenge_bytes, pdf,
-                                         written)
+        decision = _store_in_one_transaction(principal, challenge, assertion, payload, content, challenge_bytes,
+                                             pdf, written)
     except BaseException:
-        # The file is written before the commit (so a row never lacks its file); if the commit
-        # fails, the file goes too: no file without its row.
-        for path in written:
-            path.unlink(missing_ok=True)
+        # On a local folder the file is written before the commit (so a row never lacks its
+        # file); if the commit fails, the file goes too: no file without its row. In the database
+        # the blob was part of the transaction and went with it.
+        for key in written:
+            store.discard(key)
         raise
+    # Signed: the draft is the sealed PDF's first revision, byte for byte. Not a record; an
+    # unsigned draft is removed at start-up once it is a day old (prune_drafts).
+    try:
+        store.delete(draft_key)
+    except Exception:  # noqa: BLE001 — the decision is stored; a stale draft is pruned later
+        log.warning("draft %s not removed", draft_key, exc_info=True)
+    return decision
 
 
 def _store_in_one_transaction(principal: Principal, challenge, assertion, payload: bytes, content: dict,
-                              challenge_bytes: bytes, pdf: bytes, written: list[Path]) -> Decision:
+                              challenge_bytes: bytes, pdf: bytes, written: list[str]) -> Decision:
     with transaction() as session:
         case = own_case(session, principal, challenge.context["case_id"])
         key = session.exec(select(SecurityKey).where(SecurityKey.credential_id == assertion.raw_id)).first()
@@ -294,8 +297,8 @@ def _store_in_one_transaction(principal: Principal, challenge, assertion, payloa
             signature=assertion.response.signature, certificates=[certificate.der, bureau().certificate_der])
         sealed = sealer().seal(attach_evidence(pdf, evidence), f"{content['title']} {content['document_number']}")
         pdf_sha = hashlib.sha256(sealed).hexdigest()
-        _write_file(pdf_path(pdf_sha), sealed)
-        written.append(pdf_path(pdf_sha))
+        written.append(pdf_key(pdf_sha))
+        storage.store().put(pdf_key(pdf_sha), sealed, session=session)  # same transaction as the row (database)
         document_numbers.void_unused(session, case.id, content["document_number"],
                                      f"办件以{content['title']}（{content['document_number']}）办结")
         decision = Decision(
@@ -323,32 +326,47 @@ def _store_in_one_transaction(principal: Principal, challenge, assertion, payloa
         return decision
 
 
-def pdf_path(pdf_sha256: str) -> Path:
-    return settings.pdf_dir / f"{pdf_sha256}.pdf"
-
-
 def quarantine_orphan_pdfs(min_age_seconds: int = 600) -> list[str]:
-    """A process killed between writing a PDF and committing its row leaves a file no row names:
-    moved aside to orphans/ (kept, not deleted) when the app starts."""
-    import time
-
-    if not settings.pdf_dir.is_dir():
+    """A process killed between writing a PDF and committing its row leaves a file no row names
+    (only on a local folder: in the database the blob commits with its row): moved aside to
+    orphans/ (kept, not deleted) when the app starts."""
+    store = storage.store()
+    entries = [e for e in store.list("pdfs") if storage.older_than(e, min_age_seconds)]
+    if not entries:
         return []
     with transaction() as session:
         known = set(session.exec(select(Decision.pdf_sha256)).all())
     moved = []
-    for path in settings.pdf_dir.glob("*.pdf"):
-        if path.stem not in known and time.time() - path.stat().st_mtime > min_age_seconds:
-            target = settings.data_dir / "orphans" / path.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-            moved.append(path.name)
+    for entry in entries:
+        name = entry.key.split("/", 1)[1]
+        if name.endswith(".pdf") and name[:-4] not in known:
+            try:
+                store.move(entry.key, f"orphans/{name}")
+            except FileNotFoundError:  # another worker starting at the same time moved it
+                continue
+            moved.append(name)
     return moved
 
 
-def read_pdf(decision: Decision) -> bytes:
-    """The stored PDF, checked against the digest recorded with the decision."""
-    data = pdf_path(decision.pdf_sha256).read_bytes()
+DRAFT_MAX_AGE_SECONDS = 24 * 3600
+
+
+def prune_drafts(min_age_seconds: int = DRAFT_MAX_AGE_SECONDS) -> int:
+    """Drafts of decisions never signed (the approver cancelled, or the challenge expired after
+    120 s): renderings, not records, and no longer signable. Removed once a day old."""
+    store = storage.store()
+    stale = [e.key for e in store.list("drafts") if storage.older_than(e, min_age_seconds)]
+    for key in stale:
+        store.delete(key)
+    return len(stale)
+
+
+def read_pdf(decision: Decision, session: Session | None = None) -> bytes:
+    """The stored PDF, checked against the digest recorded with the decision. Inside a transaction
+    pass its session (the database backend reads through it)."""
+    data = storage.store().get(pdf_key(decision.pdf_sha256), session=session)
+    if data is None:
+        raise refuse("decision.pdf_missing", "决定书文件缺失，请联系系统管理员从备份恢复")
     if hashlib.sha256(data).hexdigest() != decision.pdf_sha256:
         raise refuse("decision.pdf_corrupt", "决定书文件与登记的摘要不符")
     return data
@@ -367,7 +385,7 @@ def pdf_for(principal: Principal, decision_id: Any) -> tuple[str, bytes]:
         own = decision is not None and decision.approver_id == principal.officer_id and APPROVER in principal.roles
         if decision is None or not (own or AUDITOR in principal.roles):
             raise refuse("decision.not_visible", "决定书不存在或无权查看")
-        pdf = read_pdf(decision)
+        pdf = read_pdf(decision, session)
         audit.record(session, "decision.downloaded", f"decision:{decision.id}", principal.officer_id,
                      document_number=decision.document_number)
         return decision.document_number, pdf

@@ -31,7 +31,8 @@ from app.rules.calendar import clock
 from app.rules.supervision import decision_search
 from app.rules.supervision import exports
 from app.rules.supervision.decision_search import Filters, Row
-from app.rules.counter.decisions import pdf_path
+from app import storage
+from app.rules.counter.decisions import pdf_key
 from app.rules.errors import refuse
 from app.rules.principal import Principal
 from app.rules.counter.publicity import csv_cell
@@ -181,8 +182,8 @@ def _build(principal: Principal, f: Filters, keys: list[int], on_progress: Progr
         with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
             for rows in decision_search.rows_in_batches(keys, batch=200):
                 for row in rows:
-                    data = pdf_path(row.pdf_sha256).read_bytes()
-                    if hashlib.sha256(data).hexdigest() != row.pdf_sha256:
+                    data = storage.store().get(pdf_key(row.pdf_sha256))
+                    if data is None or hashlib.sha256(data).hexdigest() != row.pdf_sha256:
                         raise refuse("decision.pdf_corrupt", f"决定书 {row.document_number} 的文件与登记的摘要不符，"
                                                              "未生成压缩包：请联系系统管理员")
                     name = file_name(row.document_number, taken)
