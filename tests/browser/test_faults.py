@@ -16,7 +16,9 @@ from app.models import Case, Decision
 from tests.browser import stack as st
 from tests.browser.steps import fill_application, review_and_sign
 
-pytestmark = [pytest.mark.browser, pytest.mark.production]
+# `unsteady`: in the full suite the setup's second sign-in through the proxies timed out once (CI,
+# 2026-11-27) while the module passed alone; kept out of .ci/run until that is understood (issue 11).
+pytestmark = [pytest.mark.browser, pytest.mark.production, pytest.mark.unsteady]
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ a draft rendered on one host is signed on another; no file without its row; a fu
 
 from __future__ import annotations
 
+import json
 import subprocess
 import uuid
 from pathlib import Path
@@ -87,7 +88,8 @@ def test_a_decision_is_stored_read_and_its_draft_removed(approver, backend):
     assert pdf.startswith(b"%PDF") and len(pdf) == decision.pdf_size
     _, downloaded = decisions.pdf_for(principal, decision.id)  # read inside the download's transaction
     assert downloaded == pdf
-    assert stored_rows("drafts/") == [] and storage.store().list("drafts") == []
+    draft = f"drafts/{json.loads(decision.payload)['document']['sha256']}.pdf"  # signed: its draft is gone
+    assert draft not in stored_rows("drafts/") and draft not in [e.key for e in storage.store().list("drafts")]
     if backend == "database":
         assert stored_rows("pdfs/") == [f"pdfs/{decision.pdf_sha256}.pdf"]
         assert local_files("pdfs") == before_files  # nothing on this host's disk
