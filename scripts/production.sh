@@ -278,7 +278,12 @@ cmd_check() {
   local n port status=0
   for n in $(seq 1 "$WORKERS"); do
     port=$((FIRST_PORT + n - 1))
-    if out=$(curl -fsS --max-time 10 "http://127.0.0.1:$port/api/health" 2>&1); then
+    # The worker's own health endpoint on loopback, read with the venv's Python (no curl needed).
+    if out=$(python -c 'import sys, urllib.request
+try:
+    print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())
+except Exception as exc:
+    sys.exit(str(exc))' "http://127.0.0.1:$port/api/health" 2>&1); then
       echo "worker $n (:$port) $out"
     else
       echo "worker $n (:$port) NOT HEALTHY: $out"
